@@ -1,0 +1,6 @@
+"""Shipped data: platform presets and sample frameworks. `CONFIG_DIR` finds them installed or not."""
+
+from pathlib import Path
+
+CONFIG_DIR = Path(__file__).resolve().parent
+FRAMEWORKS_DIR = CONFIG_DIR / "frameworks"

@@ -1,0 +1,1 @@
+"""Proficiency Bridge: the shared core (settings, errors, the `pbridge` command line)."""

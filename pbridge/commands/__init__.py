@@ -1,0 +1,1 @@
+"""Subcommands of `pbridge`, one module per area; each exposes `commands: list[click.Command]`."""

@@ -1,0 +1,119 @@
+"""One settings object for the whole product, read from the environment over shipped defaults.
+
+Why not a config file: platforms, CI and containers all speak environment variables, and a
+secret in the environment never lands in the repo by accident.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from pbridge.errors import SettingsError
+
+INSTANCE_DIR = Path(os.environ.get("PBRIDGE_INSTANCE_DIR", Path.cwd() / "instance"))
+
+
+def _bool(name: str, raw: str) -> bool:
+    lowered = raw.strip().lower()
+    if lowered in {"1", "true", "yes", "on"}:
+        return True
+    if lowered in {"0", "false", "no", "off", ""}:
+        return False
+    raise SettingsError(f"{name}={raw!r} is not a yes/no value; use true or false")
+
+
+def _int(name: str, raw: str) -> int:
+    try:
+        return int(raw)
+    except ValueError:
+        raise SettingsError(f"{name}={raw!r} is not a whole number") from None
+
+
+def _float(name: str, raw: str) -> float:
+    try:
+        return float(raw)
+    except ValueError:
+        raise SettingsError(f"{name}={raw!r} is not a number") from None
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything configurable. Build with `Settings.from_env()`; tests pass their own."""
+
+    database_url: str = field(default_factory=lambda: f"sqlite:///{INSTANCE_DIR / 'pbridge.db'}")
+    redis_url: str | None = None
+    #: signs sessions and CSRF tokens; a random one per process if unset (fine for the demo)
+    secret_key: str = field(default_factory=lambda: secrets.token_urlsafe(32))
+    #: encrypts stored secrets (private keys, SIS and LMS credentials); derived from the
+    #: secret key when unset, so set both in production and keep them apart
+    encryption_key: str | None = None
+    #: the public https URL of the tool, used in JWKS, registration and redirect URIs
+    base_url: str = "http://127.0.0.1:5000"
+    #: dynamic registrations are approved without an admin when true
+    auto_approve_registrations: bool = False
+    #: seconds for every outbound request
+    http_timeout: float = 10.0
+    #: seconds of clock skew accepted on iat/exp/nbf
+    clock_leeway: int = 60
+    #: how long a JWKS stays cached, and the least time between two refetches
+    jwks_cache_seconds: int = 300
+    jwks_refetch_interval: float = 10.0
+    #: marks the process as running behind a TLS-terminating proxy (X-Forwarded-*)
+    behind_proxy: bool = False
+    #: proxies trusted for X-Forwarded-* headers
+    proxy_count: int = 1
+    #: log level name
+    log_level: str = "INFO"
+    testing: bool = False
+
+    @classmethod
+    def from_env(cls, environ: dict[str, str] | None = None, **overrides: Any) -> Settings:
+        """Read `DATABASE_URL`, `REDIS_URL` and `PBRIDGE_*`; raise `SettingsError` on bad values."""
+        env = dict(os.environ if environ is None else environ)
+        values: dict[str, Any] = {}
+        if env.get("DATABASE_URL"):
+            values["database_url"] = normalise_database_url(env["DATABASE_URL"])
+        if env.get("REDIS_URL"):
+            values["redis_url"] = env["REDIS_URL"]
+        if env.get("PBRIDGE_SECRET_KEY"):
+            values["secret_key"] = env["PBRIDGE_SECRET_KEY"]
+        if env.get("PBRIDGE_ENCRYPTION_KEY"):
+            values["encryption_key"] = env["PBRIDGE_ENCRYPTION_KEY"]
+        if env.get("PBRIDGE_BASE_URL"):
+            values["base_url"] = env["PBRIDGE_BASE_URL"].rstrip("/")
+        if "PBRIDGE_AUTO_APPROVE_REGISTRATIONS" in env:
+            values["auto_approve_registrations"] = _bool(
+                "PBRIDGE_AUTO_APPROVE_REGISTRATIONS", env["PBRIDGE_AUTO_APPROVE_REGISTRATIONS"]
+            )
+        if "PBRIDGE_HTTP_TIMEOUT" in env:
+            values["http_timeout"] = _float("PBRIDGE_HTTP_TIMEOUT", env["PBRIDGE_HTTP_TIMEOUT"])
+        if "PBRIDGE_CLOCK_LEEWAY" in env:
+            values["clock_leeway"] = _int("PBRIDGE_CLOCK_LEEWAY", env["PBRIDGE_CLOCK_LEEWAY"])
+        if "PBRIDGE_BEHIND_PROXY" in env:
+            values["behind_proxy"] = _bool("PBRIDGE_BEHIND_PROXY", env["PBRIDGE_BEHIND_PROXY"])
+        if "PBRIDGE_PROXY_COUNT" in env:
+            values["proxy_count"] = _int("PBRIDGE_PROXY_COUNT", env["PBRIDGE_PROXY_COUNT"])
+        if env.get("PBRIDGE_LOG_LEVEL"):
+            values["log_level"] = env["PBRIDGE_LOG_LEVEL"].upper()
+        values.update(overrides)
+        return cls(**values)
+
+    def replace(self, **changes: Any) -> Settings:
+        """A copy with some values changed (tests, the demo)."""
+        return replace(self, **changes)
+
+    @property
+    def is_https(self) -> bool:
+        return self.base_url.startswith("https://")
+
+
+def normalise_database_url(url: str) -> str:
+    """Accept `postgresql://` and `postgres://` and use the psycopg 3 driver for them."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url

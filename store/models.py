@@ -1,0 +1,6 @@
+"""Imports every table module so `Base.metadata` is complete (Alembic, `create_all`).
+
+Each area keeps its tables in its own module; add one import line here per new module.
+"""
+
+# ruff: noqa: F401
