@@ -39,7 +39,9 @@ class Scale:
         if values != sorted(values) or len(set(values)) != len(values):
             raise CalculationError("scale levels must be listed lowest first, each value once")
         if self.meets not in values:
-            raise CalculationError(f"the 'meets' value {self.meets} is not one of the levels {values}")
+            raise CalculationError(
+                f"the 'meets' value {self.meets} is not one of the levels {values}"
+            )
 
     @property
     def minimum(self) -> Decimal:

@@ -10,7 +10,7 @@ import enum
 from datetime import datetime
 from typing import Annotated, Any
 
-from sqlalchemy import JSON, BigInteger, DateTime, Enum, Integer, MetaData, String, types
+from sqlalchemy import JSON, BigInteger, Enum, Integer, MetaData, String, types
 from sqlalchemy.orm import DeclarativeBase, mapped_column
 
 from store.types import UtcDateTime
@@ -38,7 +38,9 @@ class Base(DeclarativeBase):
 
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
     type_annotation_map: dict[Any, Any] = {
-        enum.Enum: Enum(enum.Enum, native_enum=False, values_callable=lambda e: [m.value for m in e], length=40),
+        enum.Enum: Enum(
+            enum.Enum, native_enum=False, values_callable=lambda e: [m.value for m in e], length=40
+        ),
         datetime: UtcDateTime(),
         dict[str, Any]: JSON(),
         list[Any]: JSON(),

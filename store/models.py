@@ -4,3 +4,6 @@ Each area keeps its tables in its own module; add one import line here per new m
 """
 
 # ruff: noqa: F401
+import store.frameworks
+import store.people
+import store.platforms
