@@ -1,4 +1,4 @@
-"""Shipped data: platform presets and sample frameworks. `CONFIG_DIR` finds them installed or not."""
+"""Shipped data: platform presets and sample frameworks, found installed or not."""
 
 from pathlib import Path
 

@@ -8,7 +8,7 @@ from it without pulling anything else in.
     ├── LaunchError                 an LTI message failed validation (which claim, and why)
     ├── RegistrationError           a platform registration is missing, incomplete or not approved
     ├── FrameworkImportError        a framework file is malformed (file, line or identifier, field)
-    ├── CsvImportError              an evidence or OneRoster CSV row is malformed (file, line, column)
+    ├── CsvImportError              a CSV row is malformed (file, line, column)
     ├── CalculationError            a calculation method got parameters or evidence it cannot use
     └── PlatformError               a platform, LMS API or SIS did not do what we asked
         ├── PlatformUnavailable     timeouts, connection errors, 5xx after the retries ran out

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import enum
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, ClassVar
 
 from sqlalchemy import JSON, BigInteger, Enum, Integer, MetaData, String, types
 from sqlalchemy.orm import DeclarativeBase, mapped_column
@@ -37,7 +37,7 @@ class Base(DeclarativeBase):
     """All tables; enums are stored by value so a renamed member never rewrites rows."""
 
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
-    type_annotation_map: dict[Any, Any] = {
+    type_annotation_map: ClassVar[dict[Any, Any]] = {
         enum.Enum: Enum(
             enum.Enum, native_enum=False, values_callable=lambda e: [m.value for m in e], length=40
         ),
