@@ -7,3 +7,5 @@ Each area keeps its tables in its own module; add one import line here per new m
 import store.frameworks
 import store.people
 import store.platforms
+import store.sync_runs
+import store.write_ledger
