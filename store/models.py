@@ -5,6 +5,7 @@ Each area keeps its tables in its own module; add one import line here per new m
 
 # ruff: noqa: F401
 import store.frameworks
+import store.launch_sessions
 import store.people
 import store.platforms
 import store.sync_runs

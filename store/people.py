@@ -11,8 +11,8 @@ import enum
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, String, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy import JSON, ForeignKey, String, UniqueConstraint, select
+from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from store.base import Base, intpk
 from store.types import utcnow
@@ -102,3 +102,127 @@ class Membership(Base):
 
     course: Mapped[Course] = relationship(back_populates="memberships")
     user: Mapped[User] = relationship()
+
+
+def upsert_user(
+    session: Session,
+    *,
+    issuer: str,
+    sub: str,
+    name: str = "",
+    given_name: str = "",
+    family_name: str = "",
+    email: str = "",
+    lis_person_sourcedid: str | None = None,
+    lms_user_id: str | None = None,
+    launched: bool = False,
+) -> User:
+    """Find a user by issuer + sub and refresh what the platform told us this time."""
+    user = session.scalars(select(User).where(User.issuer == issuer, User.sub == sub)).one_or_none()
+    if user is None:
+        user = User(issuer=issuer, sub=sub)
+        session.add(user)
+    if name:
+        user.name = name
+    if given_name:
+        user.given_name = given_name
+    if family_name:
+        user.family_name = family_name
+    if email:
+        user.email = email
+    if lis_person_sourcedid:
+        user.lis_person_sourcedid = lis_person_sourcedid
+    if lms_user_id:
+        user.lms_user_id = lms_user_id
+    if launched:
+        user.last_launch_at = utcnow()
+    session.flush()
+    return user
+
+
+def upsert_course(
+    session: Session,
+    *,
+    issuer: str,
+    context_id: str,
+    platform_id: int | None,
+    deployment_id: str,
+    title: str = "",
+    label: str = "",
+    lis_course_section_sourcedid: str | None = None,
+    lms_course_id: str | None = None,
+    lms_api_domain: str | None = None,
+    ags_lineitems_url: str | None = None,
+    ags_scopes: list[str] | None = None,
+    nrps_memberships_url: str | None = None,
+    launched: bool = False,
+) -> Course:
+    """Find a course by issuer + context id and keep its newest endpoints and names."""
+    course = session.scalars(
+        select(Course).where(Course.issuer == issuer, Course.context_id == context_id)
+    ).one_or_none()
+    if course is None:
+        course = Course(issuer=issuer, context_id=context_id)
+        session.add(course)
+    course.platform_id = platform_id
+    course.deployment_id = deployment_id
+    for attribute, value in (
+        ("title", title),
+        ("label", label),
+        ("lis_course_section_sourcedid", lis_course_section_sourcedid),
+        ("lms_course_id", lms_course_id),
+        ("lms_api_domain", lms_api_domain),
+        ("ags_lineitems_url", ags_lineitems_url),
+        ("nrps_memberships_url", nrps_memberships_url),
+    ):
+        if value:
+            setattr(course, attribute, value)
+    if ags_scopes is not None:
+        course.ags_scopes = list(ags_scopes)
+    if launched:
+        course.last_launch_at = utcnow()
+    session.flush()
+    return course
+
+
+def upsert_membership(
+    session: Session,
+    *,
+    course: Course,
+    user: User,
+    role: CourseRole,
+    lti_roles: list[str],
+    source: str,
+    active: bool = True,
+) -> Membership:
+    membership = session.scalars(
+        select(Membership).where(Membership.course_id == course.id, Membership.user_id == user.id)
+    ).one_or_none()
+    if membership is None:
+        membership = Membership(course_id=course.id, user_id=user.id)
+        session.add(membership)
+    membership.role = role
+    membership.lti_roles = list(lti_roles)
+    membership.source = source
+    membership.active = active
+    session.flush()
+    return membership
+
+
+def course_students(session: Session, course_id: int, *, active_only: bool = True) -> list[User]:
+    """Students of a course, by family name then given name."""
+    query = (
+        select(User)
+        .join(Membership, Membership.user_id == User.id)
+        .where(Membership.course_id == course_id, Membership.role == CourseRole.STUDENT)
+        .order_by(User.family_name, User.given_name, User.name, User.id)
+    )
+    if active_only:
+        query = query.where(Membership.active.is_(True))
+    return list(session.scalars(query))
+
+
+def membership_of(session: Session, course_id: int, user_id: int) -> Membership | None:
+    return session.scalars(
+        select(Membership).where(Membership.course_id == course_id, Membership.user_id == user_id)
+    ).one_or_none()
