@@ -1,0 +1,1 @@
+"""Blueprints by audience: launch (LTI endpoints), registration, teacher, student, admin."""

@@ -1,0 +1,132 @@
+"""Admin pages: registrations, deployments awaiting approval, the tool's keys."""
+
+from __future__ import annotations
+
+from flask import Blueprint, redirect, render_template, request, url_for
+from werkzeug.wrappers import Response
+
+from config.presets import preset_endpoints
+from lti.security import platform_origins
+from lti.services import services
+from lti.web_session import role_required
+from pbridge.errors import RegistrationError
+from store.database import request_session
+from store.platforms import Preset, RegistrationStatus, UnknownDeploymentPolicy
+from store.registrations import (
+    PlatformDetails,
+    add_platform,
+    approve_platform,
+    list_platforms,
+    pending_deployments,
+    set_deployment_status,
+)
+from store.tool_keys import ensure_current_key, list_keys, rotate
+
+bp = Blueprint("admin", __name__, url_prefix="/admin")
+
+
+@bp.get("/")
+@role_required("admin")
+def home() -> str:
+    session = request_session()
+    s = services()
+    ensure_current_key(session, s.secret_box)
+    session.commit()
+    return render_template(
+        "admin/home.html",
+        platforms=list_platforms(session),
+        pending=pending_deployments(session),
+        keys=list_keys(session),
+        base_url=s.settings.base_url,
+    )
+
+
+@bp.post("/platforms")
+@role_required("admin")
+def add() -> Response:
+    form = request.form
+    preset = form.get("preset", "generic")
+    details = _details_from_form(form, preset)
+    deployments = [
+        d.strip() for d in form.get("deployment_ids", "").replace(",", "\n").splitlines() if d.strip()
+    ]
+    session = request_session()
+    add_platform(session, details, deployment_ids=deployments)
+    session.commit()
+    platform_origins.forget()
+    return redirect(url_for("admin.home"), code=303)
+
+
+def _details_from_form(form: dict[str, str] | object, preset: str) -> PlatformDetails:
+    get = form.get  # type: ignore[attr-defined]
+    values = {
+        k: (get(k) or "").strip()
+        for k in (
+            "name",
+            "issuer",
+            "client_id",
+            "auth_login_url",
+            "auth_token_url",
+            "key_set_url",
+            "site_url",
+        )
+    }
+    if preset in {"canvas", "moodle", "schoology"}:
+        try:
+            known = preset_endpoints(preset, values["site_url"] or values["issuer"] or None)
+        except ValueError as error:
+            raise RegistrationError(str(error)) from None
+        for name in ("issuer", "auth_login_url", "auth_token_url", "key_set_url"):
+            values[name] = values[name] or getattr(known, name)
+        policy = UnknownDeploymentPolicy(known.unknown_deployments)
+    else:
+        policy = UnknownDeploymentPolicy.REFUSE
+    if get("unknown_deployments"):
+        try:
+            policy = UnknownDeploymentPolicy(get("unknown_deployments"))
+        except ValueError:
+            raise RegistrationError("unknown deployments must be refuse, pending or accept") from None
+    missing = [
+        n for n in ("issuer", "client_id", "auth_login_url", "auth_token_url", "key_set_url") if not values[n]
+    ]
+    if missing:
+        raise RegistrationError(f"please fill in: {', '.join(missing)}")
+    return PlatformDetails(
+        name=values["name"] or values["issuer"],
+        issuer=values["issuer"],
+        client_id=values["client_id"],
+        auth_login_url=values["auth_login_url"],
+        auth_token_url=values["auth_token_url"],
+        key_set_url=values["key_set_url"],
+        preset=Preset(preset) if preset in {p.value for p in Preset} else Preset.GENERIC,
+        unknown_deployments=policy,
+    )
+
+
+@bp.post("/platforms/<int:platform_id>/approve")
+@role_required("admin")
+def approve(platform_id: int) -> Response:
+    session = request_session()
+    approve_platform(session, platform_id)
+    session.commit()
+    platform_origins.forget()
+    return redirect(url_for("admin.home"), code=303)
+
+
+@bp.post("/deployments/<int:deployment_pk>/<any(approve, disable):action>")
+@role_required("admin")
+def deployment(deployment_pk: int, action: str) -> Response:
+    session = request_session()
+    status = RegistrationStatus.ACTIVE if action == "approve" else RegistrationStatus.DISABLED
+    set_deployment_status(session, deployment_pk, status)
+    session.commit()
+    return redirect(url_for("admin.home"), code=303)
+
+
+@bp.post("/keys/rotate")
+@role_required("admin")
+def rotate_keys() -> Response:
+    session = request_session()
+    rotate(session, services().secret_box)
+    session.commit()
+    return redirect(url_for("admin.home"), code=303)
