@@ -41,9 +41,7 @@ def main() -> None:
 
 
 def _register_commands() -> None:
-    for module_info in sorted(
-        pkgutil.iter_modules(pbridge.commands.__path__), key=lambda m: m.name
-    ):
+    for module_info in sorted(pkgutil.iter_modules(pbridge.commands.__path__), key=lambda m: m.name):
         module = importlib.import_module(f"pbridge.commands.{module_info.name}")
         for command in getattr(module, "commands", []):
             main.add_command(command)
