@@ -52,9 +52,7 @@ class Framework(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     published_at: Mapped[datetime | None] = mapped_column(default=None)
 
-    levels: Mapped[list[ScaleLevel]] = relationship(
-        cascade="all, delete-orphan", order_by="ScaleLevel.value"
-    )
+    levels: Mapped[list[ScaleLevel]] = relationship(cascade="all, delete-orphan", order_by="ScaleLevel.value")
     content_areas: Mapped[list[ContentArea]] = relationship(
         cascade="all, delete-orphan", order_by="ContentArea.position"
     )
@@ -147,9 +145,7 @@ class LearningObjective(Base):
     __table_args__ = (UniqueConstraint("indicator_id", "code"),)
 
     id: Mapped[intpk]
-    indicator_id: Mapped[int] = mapped_column(
-        ForeignKey("performance_indicators.id", ondelete="CASCADE")
-    )
+    indicator_id: Mapped[int] = mapped_column(ForeignKey("performance_indicators.id", ondelete="CASCADE"))
     code: Mapped[str] = mapped_column(String(100))
     title: Mapped[str] = mapped_column(String(1000))
     position: Mapped[int] = mapped_column(default=0)

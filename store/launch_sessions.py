@@ -27,9 +27,7 @@ class LaunchSession(Base):
     id: Mapped[intpk]
     token: Mapped[str] = mapped_column(String(64), unique=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
-    course_id: Mapped[int | None] = mapped_column(
-        ForeignKey("courses.id", ondelete="CASCADE"), default=None
-    )
+    course_id: Mapped[int | None] = mapped_column(ForeignKey("courses.id", ondelete="CASCADE"), default=None)
     platform_id: Mapped[int | None] = mapped_column(
         ForeignKey("platforms.id", ondelete="CASCADE"), default=None
     )

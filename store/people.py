@@ -38,9 +38,7 @@ class User(Base):
 
     @property
     def display_name(self) -> str:
-        return (
-            self.name or " ".join(p for p in (self.given_name, self.family_name) if p) or self.sub
-        )
+        return self.name or " ".join(p for p in (self.given_name, self.family_name) if p) or self.sub
 
 
 class Course(Base):
@@ -58,9 +56,7 @@ class Course(Base):
     deployment_id: Mapped[str] = mapped_column(String(255), default="")
     title: Mapped[str] = mapped_column(String(500), default="")
     label: Mapped[str] = mapped_column(String(255), default="")
-    lis_course_section_sourcedid: Mapped[str | None] = mapped_column(
-        String(255), default=None, index=True
-    )
+    lis_course_section_sourcedid: Mapped[str | None] = mapped_column(String(255), default=None, index=True)
     #: the LMS's own id for the course (Canvas `$Canvas.course.id`, Moodle course id)
     lms_course_id: Mapped[str | None] = mapped_column(String(255), default=None)
     #: the LMS's API host from the launch (Canvas `$Canvas.api.domain`)

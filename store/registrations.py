@@ -70,9 +70,7 @@ def add_platform(
         status=status,
         source=source,
     )
-    platform.deployments = [
-        Deployment(deployment_id=d, status=status) for d in dict.fromkeys(deployment_ids)
-    ]
+    platform.deployments = [Deployment(deployment_id=d, status=status) for d in dict.fromkeys(deployment_ids)]
     session.add(platform)
     session.flush()
     return platform
@@ -93,17 +91,13 @@ def platforms_for_issuer(session: Session, issuer: str) -> list[Platform]:
 def get_platform(session: Session, platform_id: int) -> Platform:
     platform = session.get(Platform, platform_id)
     if platform is None:
-        raise RegistrationError(
-            f"there is no platform {platform_id}; `pbridge platform list` shows them"
-        )
+        raise RegistrationError(f"there is no platform {platform_id}; `pbridge platform list` shows them")
     return platform
 
 
 def list_platforms(session: Session) -> list[Platform]:
     return list(
-        session.scalars(
-            select(Platform).order_by(Platform.id).options(selectinload(Platform.deployments))
-        )
+        session.scalars(select(Platform).order_by(Platform.id).options(selectinload(Platform.deployments)))
     )
 
 
@@ -132,9 +126,7 @@ def add_deployment(
     return deployment
 
 
-def set_deployment_status(
-    session: Session, deployment_pk: int, status: RegistrationStatus
-) -> Deployment:
+def set_deployment_status(session: Session, deployment_pk: int, status: RegistrationStatus) -> Deployment:
     deployment = session.get(Deployment, deployment_pk)
     if deployment is None:
         raise RegistrationError(f"there is no deployment {deployment_pk}")

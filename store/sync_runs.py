@@ -90,9 +90,7 @@ class SyncError(Base):
 
     id: Mapped[intpk]
     run_id: Mapped[int] = mapped_column(ForeignKey("sync_runs.id", ondelete="CASCADE"), index=True)
-    course_id: Mapped[int | None] = mapped_column(
-        ForeignKey("courses.id", ondelete="SET NULL"), default=None
-    )
+    course_id: Mapped[int | None] = mapped_column(ForeignKey("courses.id", ondelete="SET NULL"), default=None)
     #: what it was about: "line item MATH.2", "score for user 1234", "roster page 3"
     subject: Mapped[str] = mapped_column(String(500))
     reason: Mapped[str] = mapped_column(Text)
