@@ -8,5 +8,6 @@ import store.frameworks
 import store.launch_sessions
 import store.people
 import store.platforms
+import store.sis_roster  # also registers store.sis, which it imports
 import store.sync_runs
 import store.write_ledger

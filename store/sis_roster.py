@@ -1,0 +1,507 @@
+"""The district's roster as the SIS reports it: orgs, academic sessions, courses, classes,
+users and enrollments, per SIS connection, keyed by sourcedId.
+
+Records are upserted by (connection, sourcedId) in bulk, so a district of 50 000 users syncs
+in seconds. A record the SIS marks `tobedeleted` -- or that a full sync or a bulk CSV no
+longer carries -- is marked, never dropped: evidence and write-backs may still point at it.
+
+SIS users and classes are linked to the LTI side (`users`, `courses`) through the launch's
+`lis` claim: `users.lis_person_sourcedid` and `courses.lis_course_section_sourcedid` equal
+the SIS sourcedIds, so a student seen in Canvas and in the SIS is one student. Linking runs
+after each sync (`link_to_lti`) and when a launch brings a new user or course
+(`link_lti_user`, `link_lti_course`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Date,
+    ForeignKey,
+    String,
+    Table,
+    UniqueConstraint,
+    and_,
+    func,
+    select,
+    update,
+)
+from sqlalchemy.orm import Mapped, Session, mapped_column
+
+from store.base import Base, intpk
+from store.people import Course, CourseRole, Membership, User
+from store.sis import SisLineItem, SisResult
+from store.types import utcnow
+
+ACTIVE = "active"
+TO_BE_DELETED = "tobedeleted"
+
+
+class _SisRecord:
+    """Columns every roster table shares."""
+
+    id: Mapped[intpk]
+    connection_id: Mapped[int] = mapped_column(ForeignKey("sis_connections.id", ondelete="CASCADE"))
+    sourced_id: Mapped[str] = mapped_column(String(255))
+    status: Mapped[str] = mapped_column(String(20), default=ACTIVE)
+    date_last_modified: Mapped[datetime | None] = mapped_column(default=None)
+    #: when a sync or import last carried the record (absent from a full one: marked)
+    seen_at: Mapped[datetime] = mapped_column(default=utcnow)
+    #: when we marked it `tobedeleted` ourselves because a full sync no longer carried it
+    marked_absent_at: Mapped[datetime | None] = mapped_column(default=None)
+
+
+class SisOrg(_SisRecord, Base):
+    __tablename__ = "sis_orgs"
+    __table_args__ = (UniqueConstraint("connection_id", "sourced_id"),)
+
+    name: Mapped[str] = mapped_column(String(500), default="")
+    #: district, school, department, local, state, national
+    type: Mapped[str] = mapped_column(String(40), default="")
+    identifier: Mapped[str] = mapped_column(String(255), default="")
+    parent_sourced_id: Mapped[str | None] = mapped_column(String(255), default=None)
+
+
+class SisAcademicSession(_SisRecord, Base):
+    """A school year, semester, term or grading period."""
+
+    __tablename__ = "sis_academic_sessions"
+    __table_args__ = (UniqueConstraint("connection_id", "sourced_id"),)
+
+    title: Mapped[str] = mapped_column(String(500), default="")
+    type: Mapped[str] = mapped_column(String(40), default="")
+    start_date: Mapped[date | None] = mapped_column(Date, default=None)
+    end_date: Mapped[date | None] = mapped_column(Date, default=None)
+    parent_sourced_id: Mapped[str | None] = mapped_column(String(255), default=None)
+    school_year: Mapped[str] = mapped_column(String(20), default="")
+
+
+class SisCourse(_SisRecord, Base):
+    __tablename__ = "sis_courses"
+    __table_args__ = (UniqueConstraint("connection_id", "sourced_id"),)
+
+    title: Mapped[str] = mapped_column(String(500), default="")
+    course_code: Mapped[str] = mapped_column(String(255), default="")
+    school_year_sourced_id: Mapped[str | None] = mapped_column(String(255), default=None)
+    org_sourced_id: Mapped[str | None] = mapped_column(String(255), default=None)
+    grades: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    subjects: Mapped[list[Any]] = mapped_column(JSON, default=list)
+
+
+class SisClass(_SisRecord, Base):
+    """A section: the unit a teacher teaches and a gradebook belongs to."""
+
+    __tablename__ = "sis_classes"
+    __table_args__ = (UniqueConstraint("connection_id", "sourced_id"),)
+
+    title: Mapped[str] = mapped_column(String(500), default="")
+    class_code: Mapped[str] = mapped_column(String(255), default="")
+    class_type: Mapped[str] = mapped_column(String(40), default="")
+    location: Mapped[str] = mapped_column(String(255), default="")
+    course_sourced_id: Mapped[str | None] = mapped_column(String(255), default=None)
+    school_sourced_id: Mapped[str | None] = mapped_column(String(255), default=None)
+    term_sourced_ids: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    grades: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    subjects: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    periods: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    #: the LTI course whose `lis_course_section_sourcedid` is this class
+    course_id: Mapped[int | None] = mapped_column(
+        ForeignKey("courses.id", ondelete="SET NULL"), default=None, index=True
+    )
+
+
+class SisUser(_SisRecord, Base):
+    __tablename__ = "sis_users"
+    __table_args__ = (UniqueConstraint("connection_id", "sourced_id"),)
+
+    username: Mapped[str] = mapped_column(String(255), default="")
+    given_name: Mapped[str] = mapped_column(String(200), default="")
+    family_name: Mapped[str] = mapped_column(String(200), default="")
+    email: Mapped[str] = mapped_column(String(320), default="")
+    identifier: Mapped[str] = mapped_column(String(255), default="")
+    enabled_user: Mapped[bool] = mapped_column(default=True)
+    #: the primary role (student, teacher, ...); all roles with their orgs in `roles`
+    role: Mapped[str] = mapped_column(String(40), default="")
+    roles: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    org_sourced_ids: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    grades: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    #: the LTI user whose `lis_person_sourcedid` is this user
+    user_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), default=None, index=True
+    )
+
+
+class SisEnrollment(_SisRecord, Base):
+    __tablename__ = "sis_enrollments"
+    __table_args__ = (UniqueConstraint("connection_id", "sourced_id"),)
+
+    class_sourced_id: Mapped[str] = mapped_column(String(255), index=True)
+    user_sourced_id: Mapped[str] = mapped_column(String(255), index=True)
+    school_sourced_id: Mapped[str | None] = mapped_column(String(255), default=None)
+    #: student, teacher, administrator, proctor (or an ext: value)
+    role: Mapped[str] = mapped_column(String(40), default="")
+    primary: Mapped[bool] = mapped_column(default=False)
+    begin_date: Mapped[date | None] = mapped_column(Date, default=None)
+    end_date: Mapped[date | None] = mapped_column(Date, default=None)
+
+
+#: roster collections by their OneRoster name, in the order a sync writes them
+ROSTER_TABLES: dict[str, type[Base]] = {
+    "orgs": SisOrg,
+    "academicSessions": SisAcademicSession,
+    "courses": SisCourse,
+    "classes": SisClass,
+    "users": SisUser,
+    "enrollments": SisEnrollment,
+}
+
+#: every table keyed by (connection, sourcedId) that `upsert_records` can write
+RECORD_TABLES: dict[str, type[Base]] = {
+    **ROSTER_TABLES,
+    "lineItems": SisLineItem,
+    "results": SisResult,
+}
+
+#: columns the sync never writes (ours, not the SIS's)
+_OWN_COLUMNS = {"id", "connection_id", "sourced_id", "course_id", "user_id", "marked_absent_at"}
+
+
+def record_columns(collection: str) -> tuple[str, ...]:
+    """The columns a record of `collection` carries (besides connection and sourcedId)."""
+    table = _table(collection)
+    return tuple(c.name for c in table.columns if c.name not in _OWN_COLUMNS)
+
+
+def _table(collection: str) -> Table:
+    try:
+        model = RECORD_TABLES[collection]
+    except KeyError:
+        raise ValueError(f"unknown OneRoster collection {collection!r}") from None
+    table: Table = model.__table__  # type: ignore[assignment]
+    return table
+
+
+def _insert_for(session: Session, table: Table) -> Any:
+    if session.get_bind().dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+        return pg_insert(table)
+    from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+    return sqlite_insert(table)
+
+
+def upsert_records(
+    session: Session,
+    collection: str,
+    connection_id: int,
+    records: Sequence[Mapping[str, Any]],
+    *,
+    seen_at: datetime,
+) -> int:
+    """Insert or update records by sourcedId in one statement per batch; returns the count.
+
+    Each record maps column names (see `record_columns`) to values and must carry
+    `sourced_id`; a column it leaves out gets the column's default, so give full records.
+    Marks nothing absent: a delta carries only what changed. Re-activates a record we had
+    marked absent when it comes back.
+    """
+    if not records:
+        return 0
+    table = _table(collection)
+    columns = record_columns(collection)
+    defaults: dict[str, Any] = {}
+    for column in table.columns:
+        if column.name not in columns:
+            continue
+        if isinstance(column.type, JSON):
+            defaults[column.name] = []
+        elif column.default is not None and not callable(column.default.arg):  # type: ignore[attr-defined]
+            defaults[column.name] = column.default.arg  # type: ignore[attr-defined]
+        else:
+            defaults[column.name] = None
+    tracks_absence = "marked_absent_at" in table.c
+    rows = []
+    for record in records:
+        row = {name: record.get(name, defaults[name]) for name in columns}
+        row["connection_id"] = connection_id
+        row["sourced_id"] = record["sourced_id"]
+        row["seen_at"] = seen_at
+        if tracks_absence:
+            row["marked_absent_at"] = None
+        rows.append(row)
+    statement = _insert_for(session, table)
+    updated = [*columns, "marked_absent_at"] if tracks_absence else list(columns)
+    statement = statement.on_conflict_do_update(
+        index_elements=["connection_id", "sourced_id"],
+        set_={name: statement.excluded[name] for name in updated},
+    )
+    session.execute(statement, rows)
+    return len(rows)
+
+
+def mark_absent(session: Session, collection: str, connection_id: int, *, seen_before: datetime) -> int:
+    """Mark `tobedeleted` every active record a full sync or bulk file did not carry.
+
+    Call after a *complete* pull of the collection (a full sync, a bulk CSV file) that
+    upserted with `seen_at=seen_before`; returns how many were marked.
+    """
+    table = _table(collection)
+    values: dict[str, Any] = {"status": TO_BE_DELETED}
+    if "marked_absent_at" in table.c:
+        values["marked_absent_at"] = utcnow()
+    result = session.execute(
+        update(table)
+        .where(
+            table.c.connection_id == connection_id,
+            table.c.seen_at < seen_before,
+            table.c.status == ACTIVE,
+        )
+        .values(**values)
+    )
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
+def existing_sourced_ids(session: Session, collection: str, connection_id: int) -> set[str]:
+    """Every sourcedId stored for a collection (reference checks of CSV imports)."""
+    table = _table(collection)
+    return set(session.scalars(select(table.c.sourced_id).where(table.c.connection_id == connection_id)))
+
+
+def count_records(session: Session, collection: str, connection_id: int, *, status: str | None = None) -> int:
+    table = _table(collection)
+    query = select(func.count()).select_from(table).where(table.c.connection_id == connection_id)
+    if status is not None:
+        query = query.where(table.c.status == status)
+    return int(session.scalar(query) or 0)
+
+
+# --- linking to the LTI side -----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LinkReport:
+    users_linked: int
+    classes_linked: int
+    memberships_added: int
+    memberships_updated: int
+
+
+def _best_user_id(sourced_id_column: Any) -> Any:
+    return (
+        select(User.id)
+        .where(User.lis_person_sourcedid == sourced_id_column)
+        .order_by(User.last_launch_at.desc().nulls_last(), User.id)
+        .limit(1)
+        .scalar_subquery()
+    )
+
+
+def _best_course_id(sourced_id_column: Any) -> Any:
+    return (
+        select(Course.id)
+        .where(Course.lis_course_section_sourcedid == sourced_id_column)
+        .order_by(Course.last_launch_at.desc().nulls_last(), Course.id)
+        .limit(1)
+        .scalar_subquery()
+    )
+
+
+def link_to_lti(session: Session, connection_id: int) -> LinkReport:
+    """Link SIS users and classes to LTI users and courses, then mirror enrollments.
+
+    When two LTI users carry the same person sourcedId (the district's Canvas and Moodle),
+    the one who launched last is linked. Memberships are added for linked enrollments
+    (source "oneroster"); a membership a launch or NRPS made is left to its own source.
+    """
+    session.execute(
+        update(SisUser)
+        .where(SisUser.connection_id == connection_id)
+        .values(user_id=_best_user_id(SisUser.sourced_id))
+        .execution_options(synchronize_session=False)
+    )
+    session.execute(
+        update(SisClass)
+        .where(SisClass.connection_id == connection_id)
+        .values(course_id=_best_course_id(SisClass.sourced_id))
+        .execution_options(synchronize_session=False)
+    )
+    users_linked = count_linked(session, SisUser, connection_id)
+    classes_linked = count_linked(session, SisClass, connection_id)
+    added, updated = _mirror_enrollments(session, connection_id)
+    return LinkReport(users_linked, classes_linked, added, updated)
+
+
+def count_linked(session: Session, model: type[SisUser] | type[SisClass], connection_id: int) -> int:
+    link = model.user_id if model is SisUser else model.course_id  # type: ignore[union-attr]
+    return int(
+        session.scalar(
+            select(func.count())
+            .select_from(model)
+            .where(model.connection_id == connection_id, link.is_not(None))
+        )
+        or 0
+    )
+
+
+def _course_role(role: str) -> CourseRole:
+    if role == "student":
+        return CourseRole.STUDENT
+    if role == "teacher":
+        return CourseRole.TEACHER
+    return CourseRole.OTHER
+
+
+def _mirror_enrollments(session: Session, connection_id: int) -> tuple[int, int]:
+    rows = session.execute(
+        select(SisEnrollment.role, SisEnrollment.status, SisUser.user_id, SisClass.course_id)
+        .join(
+            SisUser,
+            and_(
+                SisUser.connection_id == SisEnrollment.connection_id,
+                SisUser.sourced_id == SisEnrollment.user_sourced_id,
+            ),
+        )
+        .join(
+            SisClass,
+            and_(
+                SisClass.connection_id == SisEnrollment.connection_id,
+                SisClass.sourced_id == SisEnrollment.class_sourced_id,
+            ),
+        )
+        .where(
+            SisEnrollment.connection_id == connection_id,
+            SisUser.user_id.is_not(None),
+            SisClass.course_id.is_not(None),
+        )
+    ).all()
+    added = updated = 0
+    for role, status, user_id, course_id in rows:
+        membership = session.scalars(
+            select(Membership).where(Membership.course_id == course_id, Membership.user_id == user_id)
+        ).one_or_none()
+        active = status == ACTIVE
+        if membership is None:
+            session.add(
+                Membership(
+                    course_id=course_id,
+                    user_id=user_id,
+                    role=_course_role(role),
+                    active=active,
+                    source="oneroster",
+                )
+            )
+            added += 1
+        elif membership.source == "oneroster" and (
+            membership.active != active or membership.role is not _course_role(role)
+        ):
+            membership.active = active
+            membership.role = _course_role(role)
+            updated += 1
+    session.flush()
+    return added, updated
+
+
+def link_lti_user(session: Session, user: User) -> int:
+    """A launch brought `user`: link the SIS users carrying its person sourcedId to it."""
+    if not user.lis_person_sourcedid:
+        return 0
+    result = session.execute(
+        update(SisUser)
+        .where(SisUser.sourced_id == user.lis_person_sourcedid)
+        .values(user_id=user.id)
+        .execution_options(synchronize_session=False)
+    )
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
+def link_lti_course(session: Session, course: Course) -> int:
+    """A launch brought `course`: link the SIS classes carrying its section sourcedId to it."""
+    if not course.lis_course_section_sourcedid:
+        return 0
+    result = session.execute(
+        update(SisClass)
+        .where(SisClass.sourced_id == course.lis_course_section_sourcedid)
+        .values(course_id=course.id)
+        .execution_options(synchronize_session=False)
+    )
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
+# --- reading ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ClassContext:
+    """What a gradebook write-back needs to know about a class besides its sourcedId."""
+
+    class_sourced_id: str
+    school_sourced_id: str | None
+    term_sourced_id: str | None
+    term_start: date | None
+    term_end: date | None
+
+
+def class_contexts(
+    session: Session, connection_id: int, class_sourced_ids: Iterable[str]
+) -> dict[str, ClassContext]:
+    """School and first term (with its dates) of each class the roster knows."""
+    wanted = sorted(set(class_sourced_ids))
+    found: dict[str, ClassContext] = {}
+    for start in range(0, len(wanted), 500):
+        chunk = wanted[start : start + 500]
+        classes = session.scalars(
+            select(SisClass).where(SisClass.connection_id == connection_id, SisClass.sourced_id.in_(chunk))
+        ).all()
+        term_ids = {c.term_sourced_ids[0] for c in classes if c.term_sourced_ids}
+        terms = {
+            t.sourced_id: t
+            for t in session.scalars(
+                select(SisAcademicSession).where(
+                    SisAcademicSession.connection_id == connection_id,
+                    SisAcademicSession.sourced_id.in_(sorted(term_ids)),
+                )
+            )
+        }
+        for klass in classes:
+            term_id = klass.term_sourced_ids[0] if klass.term_sourced_ids else None
+            term = terms.get(term_id) if term_id else None
+            found[klass.sourced_id] = ClassContext(
+                class_sourced_id=klass.sourced_id,
+                school_sourced_id=klass.school_sourced_id,
+                term_sourced_id=term_id,
+                term_start=term.start_date if term else None,
+                term_end=term.end_date if term else None,
+            )
+    return found
+
+
+def find_record(session: Session, collection: str, connection_id: int, sourced_id: str) -> Any | None:
+    """One stored record by sourcedId (the ORM object), or None."""
+    model = RECORD_TABLES[collection]
+    return session.scalars(
+        select(model)
+        .where(
+            model.connection_id == connection_id,  # type: ignore[attr-defined]
+            model.sourced_id == sourced_id,  # type: ignore[attr-defined]
+        )
+        # bulk upserts bypass the identity map: always read what the table holds
+        .execution_options(populate_existing=True)
+    ).one_or_none()
+
+
+def enrollments_of_class(
+    session: Session, connection_id: int, class_sourced_id: str, *, role: str | None = None
+) -> Sequence[SisEnrollment]:
+    query = select(SisEnrollment).where(
+        SisEnrollment.connection_id == connection_id,
+        SisEnrollment.class_sourced_id == class_sourced_id,
+    )
+    if role is not None:
+        query = query.where(SisEnrollment.role == role)
+    return session.scalars(query.order_by(SisEnrollment.user_sourced_id)).all()
