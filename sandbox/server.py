@@ -159,13 +159,14 @@ class RunningServer:
 def serve(app: Flask, host: str = "127.0.0.1", port: int = 0) -> RunningServer:
     """Serve `app` on a threaded werkzeug server (port 0: any free port) in the background.
 
-    When the app's state has no base URL yet, it becomes this server's URL, so issuer,
+    Any Flask app can be served this way (tests serve a stand-in tool's JWKS with it).
+    When a sandbox app's state has no base URL yet, it becomes this server's URL, so issuer,
     endpoints and service URLs name the address the sandbox really answers on.
     """
     server = make_server(host, port, app, threaded=True, request_handler=_QuietHandler)
     url = f"http://{host}:{server.port}"
-    state: SandboxState = app.extensions["sandbox"]
-    if not state.has_base_url:
+    state: SandboxState | None = app.extensions.get("sandbox")
+    if state is not None and not state.has_base_url:
         state.bind_base_url(url)
     thread = threading.Thread(target=server.serve_forever, name=f"sandbox-{server.port}", daemon=True)
     thread.start()
