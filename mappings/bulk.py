@@ -76,7 +76,8 @@ def counted_rows(
     replaced = np.zeros(len(eligible), dtype=np.bool_)
     targets = replaces[eligible & (replaces >= 0)]
     replaced[targets] = True
-    return eligible & ~replaced
+    counted: BoolArray = eligible & ~replaced
+    return counted
 
 
 def _round_half_up(numerator: IntArray, denominator: IntArray) -> IntArray:
@@ -142,7 +143,8 @@ def _median(g: IntArray, v: IntArray, starts: IntArray, n: IntArray) -> IntArray
     ordered = v[np.lexsort((v, g))]
     upper = ordered[starts + n // 2]
     lower = ordered[starts + (n - 1) // 2]
-    return (lower + upper + 1) // 2
+    middle: IntArray = (lower + upper + 1) // 2
+    return middle
 
 
 def _mode(g: IntArray, v: IntArray, ids: IntArray) -> IntArray:
@@ -226,7 +228,7 @@ def _power_law(g: IntArray, v: IntArray, starts: IntArray, n: IntArray, scale: S
     prediction = np.exp(ln_a + b * np.log(nf))
     low, high = float(scale.minimum), float(scale.maximum)
     scaled = np.clip(prediction, low, high) * 100.0
-    out = np.floor(scaled + 0.5).astype(np.int64)
+    out: IntArray = np.floor(scaled + 0.5).astype(np.int64)
     for i in _ties(scaled):
         _, _, exact = power_law_fit(_group_levels(v, int(starts[i]), int(n[i])))
         out[i] = centi(to_hundredths(scale.clip(exact)))
