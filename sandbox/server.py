@@ -168,6 +168,11 @@ def serve(app: Flask, host: str = "127.0.0.1", port: int = 0) -> RunningServer:
     state: SandboxState | None = app.extensions.get("sandbox")
     if state is not None and not state.has_base_url:
         state.bind_base_url(url)
-    thread = threading.Thread(target=server.serve_forever, name=f"sandbox-{server.port}", daemon=True)
+    thread = threading.Thread(
+        target=server.serve_forever,
+        kwargs={"poll_interval": 0.05},  # so stop() returns at once
+        name=f"sandbox-{server.port}",
+        daemon=True,
+    )
     thread.start()
     return RunningServer(server, thread, url)

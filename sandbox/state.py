@@ -70,7 +70,7 @@ class SandboxState(PeopleMixin):
         self.grades = GradeStore(self.lock, self.next_id)
         self.launches = LaunchBook()
         self.tokens = AccessTokenStore()
-        self.tool_keys = ToolKeyCache(http or httpx.Client(timeout=5.0))
+        self.tool_keys = ToolKeyCache(http)
         self.faults = FaultPlan(seed=fault_seed)
         self.tampering = TamperQueue()
         #: Moodle's "grade sync only" mode: line items are read-only for every tool

@@ -26,11 +26,18 @@ class ToolKeyError(Exception):
 class ToolKeyCache:
     """JWKS per tool URL, fetched with the platform's httpx client (which has a timeout)."""
 
-    def __init__(self, http: httpx.Client) -> None:
-        self.http = http
+    def __init__(self, http: httpx.Client | None = None) -> None:
+        self._http = http
         self._lock = threading.Lock()
         self._cache: dict[str, tuple[float, dict[str, Any]]] = {}
         self.fetch_count = 0
+
+    @property
+    def http(self) -> httpx.Client:
+        """The client JWKS are fetched with (made on first use: most states never fetch)."""
+        if self._http is None:
+            self._http = httpx.Client(timeout=5.0)
+        return self._http
 
     def key_for(self, tool: ToolRegistration, kid: str | None) -> Any:
         """The public key (for pyjwt) of `tool` named `kid`.
