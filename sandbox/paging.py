@@ -111,7 +111,8 @@ def moodle_line_item_page(
     if following <= total - 1 and not out_of_range:
         links += f", <{url(following)}>; rel=“next”"
     links += f", <{url(last)}>; rel=“last”"
-    return Page(chosen, links)
+    # PHP sends the curly quotes as raw UTF-8 bytes; WSGI headers are latin-1 strings
+    return Page(chosen, links.encode("utf-8").decode("latin-1"))
 
 
 def moodle_member_page(

@@ -234,21 +234,23 @@ class SandboxState(PeopleMixin):
             return link
 
     def course_placement(self, course_id: str, client_id: str, deployment_id: str) -> ResourceLink:
-        """The course-navigation link of a tool in a course, made on first use."""
+        """The course-navigation link of a tool in a course (account navigation when the
+        course id is empty), made on first use."""
+        title = "Course navigation" if course_id else "Account navigation"
         with self.lock:
             for link in self.resource_links.values():
                 if (
                     link.course_id == course_id
                     and link.client_id == client_id
                     and link.deployment_id == deployment_id
-                    and link.title == "Course navigation"
+                    and link.title == title
                 ):
                     return link
             return self.add_resource_link(
                 course_id=course_id,
                 client_id=client_id,
                 deployment_id=deployment_id,
-                title="Course navigation",
+                title=title,
             )
 
     # launches -------------------------------------------------------------------------------
@@ -290,8 +292,10 @@ class SandboxState(PeopleMixin):
             if tool.deep_link_url is None:
                 raise ValueError(f"tool {tool.client_id!r} has no deep linking URL registered")
             target, link_id = tool.deep_link_url, None
-        elif link is None and course is not None:
-            link = self.course_placement(course, tool.client_id, deployment)
+        elif link is None:
+            # a resource-link launch always names a link: the course's navigation placement,
+            # or, outside any course (an admin's account menu), the account's
+            link = self.course_placement(course or "", tool.client_id, deployment)
             target, link_id = tool.target_link_uri, link.id
         else:
             target = link.url if link and link.url else tool.target_link_uri

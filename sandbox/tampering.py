@@ -125,6 +125,7 @@ def tampered_token(
         claims |= {"aud": [claims["aud"], "another-audience"], "azp": claims["aud"]}
     elif kind == "aud_array_without_azp":
         claims["aud"] = [claims["aud"], "another-audience"]
+        claims.pop("azp", None)
     elif kind == "wrong_azp":
         claims |= {"aud": [claims["aud"], "another-audience"], "azp": "another-audience"}
     claims |= tampering.overrides
