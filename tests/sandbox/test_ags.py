@@ -176,19 +176,8 @@ def test_generic_content_negotiation(generic: Platform) -> None:
     assert plain.status_code == 415
 
 
-def _score(platform: Platform, item_id: str, user_sub: str, given: float, stamp: str) -> None:
-    response = platform.http.post(
-        service_url(item_id, "/scores"),
-        json={
-            "userId": user_sub,
-            "scoreGiven": given,
-            "scoreMaximum": 4,
-            "activityProgress": "Completed",
-            "gradingProgress": "FullyGraded",
-            "timestamp": stamp,
-        },
-        headers={**platform.bearer(), "Content-Type": "application/vnd.ims.lis.v1.score+json"},
-    )
+def _score(platform: Platform, item_id: str, user_sub: str, given: float) -> None:
+    response = platform.post_score(item_id, platform.bearer(), userId=user_sub, scoreGiven=given)
     assert response.status_code in (200, 204), response.text
 
 
@@ -196,7 +185,7 @@ def test_results_with_user_filter_and_moodle_limit_404(platform: Platform) -> No
     headers = platform.bearer()
     item = platform.create_line_item(headers)
     for number, student in enumerate(platform.students):
-        _score(platform, item["id"], student.sub, number, "2025-10-01T10:00:00Z")
+        _score(platform, item["id"], student.sub, number)
     url = service_url(item["id"], "/results")
     results = platform.http.get(url, headers={**headers, "Accept": RESULTS}).json()
     assert len(results) == len(platform.students)
@@ -220,7 +209,7 @@ def test_canvas_results_cap_at_50() -> None:
         headers = platform.bearer()
         item = platform.create_line_item(headers)
         for student in platform.students:
-            _score(platform, item["id"], student.sub, 3, "2025-10-01T10:00:00Z")
+            _score(platform, item["id"], student.sub, 3)
         url = service_url(item["id"], "/results") + "?limit=200"
         page = platform.http.get(url, headers={**headers, "Accept": RESULTS})
         assert len(page.json()) == 50
