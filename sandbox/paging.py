@@ -46,21 +46,27 @@ def _with(base: str, query: dict[str, str], **paging: int) -> str:
     return base + ("?" + urlencode(params) if params else "")
 
 
-def canvas_page(
-    items: Sequence[T], args: MultiDict[str, str], rule: PageRule, base: str, query: dict[str, str]
-) -> Page[T]:
-    size = rule.size(_positive(args, "per_page") or _positive(args, "limit")) or len(items) or 1
-    page = _positive(args, "page") or 1
+def _numbered(items: Sequence[T], size: int, page: int) -> tuple[list[T], list[tuple[int, str]]]:
+    """Page `page` (1-based) of `items` and its neighbours as (page number, rel) pairs."""
     last = max(1, math.ceil(len(items) / size))
-    chosen = list(items[(page - 1) * size : page * size])
-    links = [(page, "current")]
+    links = []
     if page < last:
         links.append((page + 1, "next"))
     if page > 1:
         links.append((page - 1, "prev"))
     links += [(1, "first"), (last, "last")]
+    return list(items[(page - 1) * size : page * size]), links
+
+
+def canvas_page(
+    items: Sequence[T], args: MultiDict[str, str], rule: PageRule, base: str, query: dict[str, str]
+) -> Page[T]:
+    size = rule.size(_positive(args, "per_page") or _positive(args, "limit")) or len(items) or 1
+    page = _positive(args, "page") or 1
+    chosen, links = _numbered(items, size, page)
     header = ",".join(
-        f'<{_with(base, query, page=number, per_page=size)}>; rel="{rel}"' for number, rel in links
+        f'<{_with(base, query, page=number, per_page=size)}>; rel="{rel}"'
+        for number, rel in [(page, "current"), *links]
     )
     return Page(chosen, header)
 
@@ -71,15 +77,7 @@ def standard_page(
     size = rule.size(_positive(args, "limit"))
     if size is None:
         return Page(list(items), None)
-    page = _positive(args, "page") or 1
-    last = max(1, math.ceil(len(items) / size))
-    chosen = list(items[(page - 1) * size : page * size])
-    links = []
-    if page < last:
-        links.append((page + 1, "next"))
-    if page > 1:
-        links.append((page - 1, "prev"))
-    links += [(1, "first"), (last, "last")]
+    chosen, links = _numbered(items, size, _positive(args, "page") or 1)
     header = ", ".join(
         f'<{_with(base, query, limit=size, page=number)}>; rel="{rel}"' for number, rel in links
     )
