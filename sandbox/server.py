@@ -170,7 +170,7 @@ def serve(app: Flask, host: str = "127.0.0.1", port: int = 0) -> RunningServer:
         state.bind_base_url(url)
     thread = threading.Thread(
         target=server.serve_forever,
-        kwargs={"poll_interval": 0.05},  # so stop() returns at once
+        kwargs={"poll_interval": 0.02},  # so stop() returns at once
         name=f"sandbox-{server.port}",
         daemon=True,
     )

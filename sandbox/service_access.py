@@ -10,6 +10,7 @@ and 415.
 from __future__ import annotations
 
 import json
+import math
 from typing import Any
 
 from flask import request
@@ -92,4 +93,5 @@ def json_body(*media_types: str) -> dict[str, Any]:
 
 
 def is_number(value: Any) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool)
+    """A JSON number that is finite (Python's json accepts NaN and Infinity; a platform not)."""
+    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)

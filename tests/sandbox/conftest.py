@@ -7,6 +7,7 @@ of auto-submitting pages).
 
 from __future__ import annotations
 
+import ssl
 import time
 import uuid
 from collections.abc import Iterator
@@ -206,10 +207,12 @@ def build_platform(flavour: str, *, students: int = 4, **tool: Any) -> Platform:
         )
         state.enroll(course.id, learner.id, ["Learner"])
         learners.append(learner)
-    return Platform(state, httpx.Client(timeout=5.0), course, teacher, learners)
+    return Platform(state, httpx.Client(timeout=5.0, verify=_TLS), course, teacher, learners)
 
 
 _KEYRING: list[Any] = []
+#: one TLS context for every test client (building one per client costs more than a test)
+_TLS = ssl.create_default_context()
 
 
 def _shared_keyring() -> Any:

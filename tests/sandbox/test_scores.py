@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from tests.sandbox.conftest import RESULTS, Platform, service_url
@@ -42,6 +44,28 @@ def test_malformed_scores_are_400(generic: Platform, body: dict, complaint: str)
     response = generic.post_score(item["id"], headers, **({"userId": generic.students[0].sub} | body))
     assert response.status_code == 400
     assert complaint in response.json()["error_description"]
+    assert generic.state.grades.all_scores() == []
+
+
+def test_not_a_number_is_not_a_score(generic: Platform) -> None:
+    headers = generic.bearer()
+    item = generic.create_line_item(headers)
+    score = json.dumps(
+        {
+            "userId": generic.students[0].sub,
+            "scoreMaximum": 4,
+            "activityProgress": "Completed",
+            "gradingProgress": "FullyGraded",
+            "timestamp": "2025-10-01T10:00:00Z",
+        }
+    )
+    body = score.replace('"scoreMaximum"', '"scoreGiven": NaN, "scoreMaximum"')
+    response = generic.http.post(
+        service_url(item["id"], "/scores"),
+        content=body.encode(),
+        headers={**headers, "Content-Type": "application/vnd.ims.lis.v1.score+json"},
+    )
+    assert response.status_code == 400
     assert generic.state.grades.all_scores() == []
 
 
