@@ -59,6 +59,8 @@ class Evidence:
     excluded: bool = False
     excluded_reason: str = ""
     status: EvidenceStatus = EvidenceStatus.ACTIVE
+    #: orders observations assessed at the same moment with the same attempt (a row id)
+    tiebreak: int = 0
 
     def __post_init__(self) -> None:
         if self.assessed_at.tzinfo is None:
@@ -72,6 +74,6 @@ class Evidence:
             raise CalculationError(f"evidence {self.ref}: a reassessment cannot replace itself")
 
     @property
-    def order_key(self) -> tuple[datetime, int, str]:
-        """Assessed date, then attempt, then ref: the order every method reads evidence in."""
-        return (self.assessed_at, self.attempt, self.ref)
+    def order_key(self) -> tuple[datetime, int, int, str]:
+        """Assessed date, attempt, tiebreak, ref: the order every method reads evidence in."""
+        return (self.assessed_at, self.attempt, self.tiebreak, self.ref)

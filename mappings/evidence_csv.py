@@ -153,6 +153,7 @@ def read_evidence_csv(text: str, *, file: str, scale: Scale, conversion: Convers
                     if cells.get("max")
                     else None,
                     excluded=bool(reason),
+                    tiebreak=line,
                     excluded_reason=reason,
                 )
             )

@@ -4,10 +4,15 @@ Each area keeps its tables in its own module; add one import line here per new m
 """
 
 # ruff: noqa: F401
+import store.alignments
+import store.evidence
 import store.frameworks
 import store.launch_sessions
+import store.overrides
 import store.people
 import store.platforms
+import store.policies
 import store.sis_roster  # also registers store.sis, which it imports
+import store.standings
 import store.sync_runs
 import store.write_ledger

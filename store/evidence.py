@@ -1,0 +1,320 @@
+"""Evidence as stored: every observation ever pulled, upserted by its source, never deleted.
+
+A result is identified by (source, source_ref, indicator): pulling the same score again
+updates its row instead of adding one, and a changed score changes that row. A result that
+disappears at its source, or a student who leaves, is marked, not removed. Each change
+returns the standing keys whose inputs changed, which `store.recompute` takes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+
+from sqlalchemy import ForeignKey, Index, Numeric, String, Text, UniqueConstraint, select, tuple_
+from sqlalchemy.orm import Mapped, Session, mapped_column
+
+from mappings.evidence import Evidence, EvidenceStatus, Purpose
+from pbridge.errors import ProficiencyBridgeError
+from store.base import Base, intpk
+from store.types import utcnow
+
+#: how many (source, ref) pairs one lookup query names, to stay under parameter limits
+_CHUNK = 400
+
+
+class EvidenceRow(Base):
+    __tablename__ = "evidence"
+    __table_args__ = (
+        UniqueConstraint("source", "source_ref", "indicator_id"),
+        Index("ix_evidence_student_indicator", "student_id", "indicator_id"),
+        Index("ix_evidence_course", "course_id"),
+    )
+
+    id: Mapped[intpk]
+    student_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    indicator_id: Mapped[int] = mapped_column(ForeignKey("performance_indicators.id", ondelete="CASCADE"))
+    course_id: Mapped[int | None] = mapped_column(ForeignKey("courses.id", ondelete="SET NULL"), default=None)
+    alignment_id: Mapped[int | None] = mapped_column(
+        ForeignKey("alignments.id", ondelete="SET NULL"), default=None
+    )
+    purpose: Mapped[Purpose] = mapped_column(default=Purpose.SUMMATIVE)
+    #: None: missing, excused or not yet graded (never a 0)
+    level: Mapped[Decimal | None] = mapped_column(Numeric(6, 2), default=None)
+    raw_score: Mapped[Decimal | None] = mapped_column(Numeric(12, 4), default=None)
+    raw_max: Mapped[Decimal | None] = mapped_column(Numeric(12, 4), default=None)
+    #: when the student was assessed (due or submitted), never the grading date
+    assessed_at: Mapped[datetime] = mapped_column()
+    #: "ags", "canvas", "moodle", "schoology", "oneroster", "csv", "manual"
+    source: Mapped[str] = mapped_column(String(40))
+    source_ref: Mapped[str] = mapped_column(String(1000))
+    attempt: Mapped[int] = mapped_column(default=1)
+    replaces_evidence_id: Mapped[int | None] = mapped_column(
+        ForeignKey("evidence.id", ondelete="SET NULL"), default=None
+    )
+    excluded: Mapped[bool] = mapped_column(default=False)
+    excluded_reason: Mapped[str] = mapped_column(Text, default="")
+    excluded_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), default=None
+    )
+    excluded_at: Mapped[datetime | None] = mapped_column(default=None)
+    status: Mapped[EvidenceStatus] = mapped_column(default=EvidenceStatus.ACTIVE)
+    recorded_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    @property
+    def key(self) -> StandingKey:
+        return StandingKey(self.student_id, self.indicator_id, self.course_id)
+
+    def to_evidence(self) -> Evidence:
+        """The observation as the calculations see it (ref: the row id)."""
+        return Evidence(
+            ref=str(self.id),
+            student=str(self.student_id),
+            indicator=str(self.indicator_id),
+            level=None if self.level is None else Decimal(self.level).quantize(Decimal("0.01")),
+            assessed_at=self.assessed_at,
+            purpose=self.purpose,
+            source=self.source,
+            attempt=self.attempt,
+            replaces=None if self.replaces_evidence_id is None else str(self.replaces_evidence_id),
+            raw_score=self.raw_score,
+            raw_max=self.raw_max,
+            excluded=self.excluded,
+            excluded_reason=self.excluded_reason,
+            status=self.status,
+            tiebreak=self.id,
+        )
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class StandingKey:
+    """One student on one indicator in one course (course None: evidence from no course)."""
+
+    student_id: int
+    indicator_id: int
+    course_id: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class Observation:
+    """One result as a bridge pulled it, already converted to a level (None: no level)."""
+
+    student_id: int
+    indicator_id: int
+    course_id: int | None
+    source: str
+    source_ref: str
+    assessed_at: datetime
+    level: Decimal | None
+    purpose: Purpose = Purpose.SUMMATIVE
+    raw_score: Decimal | None = None
+    raw_max: Decimal | None = None
+    alignment_id: int | None = None
+    attempt: int = 1
+    #: the source_ref (same source, same indicator) of the attempt this one reassesses
+    replaces_source_ref: str | None = None
+
+
+_COMPARED = (
+    "level",
+    "raw_score",
+    "raw_max",
+    "assessed_at",
+    "purpose",
+    "attempt",
+    "course_id",
+    "alignment_id",
+)
+
+
+def _check(observation: Observation) -> None:
+    where = f"observation {observation.source}:{observation.source_ref}"
+    if observation.assessed_at.tzinfo is None:
+        raise ProficiencyBridgeError(f"{where}: assessed_at has no time zone")
+    level = observation.level
+    if level is not None and (not level.is_finite() or level != level.quantize(Decimal("0.01"))):
+        raise ProficiencyBridgeError(f"{where}: level {level} must be a number with at most two decimals")
+    if observation.attempt < 1:
+        raise ProficiencyBridgeError(f"{where}: attempt must be 1 or more")
+
+
+def _existing(session: Session, wanted: set[tuple[str, str, int]]) -> dict[tuple[str, str, int], EvidenceRow]:
+    found: dict[tuple[str, str, int], EvidenceRow] = {}
+    ordered = sorted(wanted)
+    for start in range(0, len(ordered), _CHUNK):
+        chunk = ordered[start : start + _CHUNK]
+        rows = session.scalars(
+            select(EvidenceRow).where(
+                tuple_(EvidenceRow.source, EvidenceRow.source_ref, EvidenceRow.indicator_id).in_(chunk)
+            )
+        )
+        for row in rows:
+            found[(row.source, row.source_ref, row.indicator_id)] = row
+    return found
+
+
+def record_observations(session: Session, observations: Sequence[Observation]) -> set[StandingKey]:
+    """Upsert evidence by (source, source_ref, indicator); the keys whose inputs changed.
+
+    An unchanged re-pull changes nothing and returns no key. A changed score, date or
+    purpose updates the row; a result that had been marked removed becomes active again.
+    Observations are checked first: one bad observation refuses the batch, nothing stored.
+    """
+    for observation in observations:
+        _check(observation)
+    wanted = {(o.source, o.source_ref, o.indicator_id) for o in observations}
+    if len(wanted) != len(observations):
+        raise ProficiencyBridgeError("the batch names one (source, source_ref, indicator) twice")
+    existing = _existing(session, wanted)
+    changed: set[StandingKey] = set()
+    rows: dict[tuple[str, str, int], EvidenceRow] = dict(existing)
+    for o in observations:
+        key = (o.source, o.source_ref, o.indicator_id)
+        row = existing.get(key)
+        new_key = StandingKey(o.student_id, o.indicator_id, o.course_id)
+        if row is None:
+            row = EvidenceRow(
+                student_id=o.student_id,
+                indicator_id=o.indicator_id,
+                source=o.source,
+                source_ref=o.source_ref,
+                **{field: getattr(o, field) for field in _COMPARED},
+            )
+            session.add(row)
+            rows[key] = row
+            changed.add(new_key)
+            continue
+        if row.student_id != o.student_id:
+            raise ProficiencyBridgeError(
+                f"observation {o.source}:{o.source_ref} was recorded for another student; "
+                "a source ref names one student's result"
+            )
+        differs = any(_differs(getattr(row, f), getattr(o, f)) for f in _COMPARED)
+        if differs or row.status is EvidenceStatus.REMOVED_AT_SOURCE:
+            changed.update({row.key, new_key})
+            for field in _COMPARED:
+                setattr(row, field, getattr(o, field))
+            row.status = EvidenceStatus.ACTIVE
+    session.flush()
+    for o in observations:
+        if o.replaces_source_ref is None:
+            continue
+        row = rows[(o.source, o.source_ref, o.indicator_id)]
+        target = rows.get((o.source, o.replaces_source_ref, o.indicator_id)) or _existing(
+            session, {(o.source, o.replaces_source_ref, o.indicator_id)}
+        ).get((o.source, o.replaces_source_ref, o.indicator_id))
+        if target is None or target.student_id != o.student_id:
+            raise ProficiencyBridgeError(
+                f"observation {o.source}:{o.source_ref} reassesses {o.replaces_source_ref}, "
+                "which is not this student's evidence on this indicator"
+            )
+        if row.replaces_evidence_id != target.id:
+            row.replaces_evidence_id = target.id
+            changed.add(row.key)
+    session.flush()
+    return changed
+
+
+def _differs(stored: object, given: object) -> bool:
+    if isinstance(stored, Decimal) or isinstance(given, Decimal):
+        if stored is None or given is None:
+            return stored is not given
+        return Decimal(str(stored)) != Decimal(str(given))
+    return stored != given
+
+
+def mark_removed(
+    session: Session,
+    source: str,
+    source_refs: Iterable[str],
+    status: EvidenceStatus = EvidenceStatus.REMOVED_AT_SOURCE,
+) -> set[StandingKey]:
+    """Mark results as removed at their source, or their students as gone; rows are kept.
+
+    Marking `student_left` does not change any standing (what the student showed still
+    counts), so it returns no key; `removed_at_source` and back to `active` do.
+    """
+    refs = sorted(set(source_refs))
+    changed: set[StandingKey] = set()
+    for start in range(0, len(refs), _CHUNK):
+        rows = session.scalars(
+            select(EvidenceRow).where(
+                EvidenceRow.source == source, EvidenceRow.source_ref.in_(refs[start : start + _CHUNK])
+            )
+        )
+        for row in rows:
+            if row.status is status:
+                continue
+            counts_before = row.status is not EvidenceStatus.REMOVED_AT_SOURCE
+            counts_after = status is not EvidenceStatus.REMOVED_AT_SOURCE
+            row.status = status
+            if counts_before != counts_after:
+                changed.add(row.key)
+    session.flush()
+    return changed
+
+
+def exclude_evidence(session: Session, evidence_id: int, *, by_user_id: int, reason: str) -> set[StandingKey]:
+    """A teacher leaves one observation out, with a reason; it stays in the body of evidence."""
+    if not reason.strip():
+        raise ProficiencyBridgeError("say why this evidence is excluded: the reason is shown to the student")
+    row = _row(session, evidence_id)
+    row.excluded = True
+    row.excluded_reason = reason.strip()
+    row.excluded_by_id = by_user_id
+    row.excluded_at = utcnow()
+    session.flush()
+    return {row.key}
+
+
+def include_evidence(session: Session, evidence_id: int) -> set[StandingKey]:
+    """Undo an exclusion."""
+    row = _row(session, evidence_id)
+    row.excluded = False
+    row.excluded_reason = ""
+    row.excluded_by_id = None
+    row.excluded_at = None
+    session.flush()
+    return {row.key}
+
+
+def link_reassessment(
+    session: Session, evidence_id: int, replaces_evidence_id: int | None
+) -> set[StandingKey]:
+    """Mark one observation as the reassessment of an earlier one (None: unlink)."""
+    row = _row(session, evidence_id)
+    if replaces_evidence_id is not None:
+        target = _row(session, replaces_evidence_id)
+        if (target.student_id, target.indicator_id) != (
+            row.student_id,
+            row.indicator_id,
+        ) or target.id == row.id:
+            raise ProficiencyBridgeError(
+                "a reassessment replaces an earlier observation of the same student on the same indicator"
+            )
+    row.replaces_evidence_id = replaces_evidence_id
+    session.flush()
+    return {row.key}
+
+
+def _row(session: Session, evidence_id: int) -> EvidenceRow:
+    row = session.get(EvidenceRow, evidence_id)
+    if row is None:
+        raise ProficiencyBridgeError(f"no evidence with id {evidence_id}")
+    return row
+
+
+def body_of_evidence(
+    session: Session, student_id: int, indicator_id: int, course_id: int | None
+) -> list[EvidenceRow]:
+    """Every stored observation behind one standing, oldest first (course None: all courses)."""
+    query = select(EvidenceRow).where(
+        EvidenceRow.student_id == student_id, EvidenceRow.indicator_id == indicator_id
+    )
+    if course_id is not None:
+        query = query.where(EvidenceRow.course_id == course_id)
+    query = query.order_by(EvidenceRow.assessed_at, EvidenceRow.attempt, EvidenceRow.id)
+    return list(session.scalars(query))
