@@ -23,10 +23,12 @@ from typing import Any
 class FaultRule:
     """One misbehaviour for matching requests.
 
-    `status` (e.g. 503, 429) is answered with probability `rate`, or -- when `next_n` is set --
-    to exactly the next `next_n` matching requests. `hang_seconds` delays the request that
-    long and then lets it through (unless `status` also applies): a client with a shorter
-    timeout gives up while the platform still does the work, as on a real overloaded server.
+    `latency_ms` and `hang_seconds` delay every matching request; `status` (e.g. 503, 429)
+    is answered with probability `rate`. With `next_n` the whole rule applies to exactly the
+    next `next_n` matching requests (`rate` is then ignored) and is inert afterwards. A hang
+    lets the request through afterwards (unless `status` also applies): a client with a
+    shorter timeout gives up while the platform still does the work, as a real overloaded
+    server would.
     """
 
     path: str = ".*"
@@ -145,10 +147,10 @@ class FaultPlan:
         delay, status, headers = 0.0, None, {}
         with self._lock:
             for index, rule in enumerate(self._rules):
-                if not rule.matches(method, path):
+                if not rule.matches(method, path) or not self._still_applies(index):
                     continue
                 delay += rule.latency_ms / 1000 + rule.hang_seconds
-                if status is None and rule.status is not None and self._fires(index, rule):
+                if status is None and rule.status is not None and self._fires(rule):
                     status = rule.status
                     if rule.retry_after is not None:
                         headers["Retry-After"] = str(rule.retry_after)
@@ -156,14 +158,18 @@ class FaultPlan:
             return FaultDecision(delay, status, headers, f"sandbox fault injected: {status}")
         return FaultDecision(delay)
 
-    def _fires(self, index: int, rule: FaultRule) -> bool:
+    def _still_applies(self, index: int) -> bool:
+        """Count one use of a rule limited to `next_n` requests; False once used up."""
         remaining = self._remaining[index]
-        if remaining is not None:
-            if remaining <= 0:
-                return False
-            self._remaining[index] = remaining - 1
+        if remaining is None:
             return True
-        return self._rng.random() < rule.rate
+        if remaining <= 0:
+            return False
+        self._remaining[index] = remaining - 1
+        return True
+
+    def _fires(self, rule: FaultRule) -> bool:
+        return rule.next_n is not None or self._rng.random() < rule.rate
 
     def charge(self) -> tuple[dict[str, str], bool]:
         """Charge one request to the throttle: its headers, and whether it is refused."""

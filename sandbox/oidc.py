@@ -70,8 +70,6 @@ def start_launch() -> Response | tuple[str, int] | str:
         )
     except (LookupError, ValueError) as error:
         raise Refusal(400, f"cannot launch: {error.args[0]}") from None
-    if flavour == "canvas" and document_target == "window":
-        initiation.params.pop("lti_storage_target", None)
     if wants_json():
         return jsonify(initiation.as_json())
     if flavour == "canvas" and document_target == "iframe":

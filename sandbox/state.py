@@ -324,8 +324,10 @@ class SandboxState(PeopleMixin):
                 "deployment_id": deployment,
                 "canvas_region": "us-east-1",
                 "canvas_environment": "prod",
-                "lti_storage_target": "post_message_forwarding",
             }
+            if document_target == "iframe":
+                # Platform Storage needs the platform's frames around the tool's iframe
+                params["lti_storage_target"] = "post_message_forwarding"
         return LoginInitiation(url=tool.login_url, params=params)
 
     def launch_url(self, **query: str) -> str:

@@ -104,3 +104,9 @@ def test_a_rule_must_make_sense() -> None:
         FaultRule(status=200)
     with pytest.raises(ValueError, match="rate"):
         FaultRule(status=500, rate=1.5)
+
+
+def test_next_n_limits_latency_too() -> None:
+    plan = FaultPlan()
+    plan.add(FaultRule(latency_ms=100, next_n=1))
+    assert [plan.decide("GET", "/x").delay_seconds for _ in range(2)] == [0.1, 0]

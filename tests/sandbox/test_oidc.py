@@ -6,11 +6,13 @@ import base64
 import html
 import json
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 import jwt
 import pytest
 
 from sandbox import create_app, serve
+from sandbox.faults import FaultRule
 from sandbox.keys import KeyRing
 from sandbox.tampering import Tampering
 from tests.sandbox.conftest import (
@@ -59,6 +61,28 @@ def test_login_initiation_per_flavour(platform: Platform) -> None:
         assert params["lti_storage_target"] == "post_message_forwarding"
     else:
         assert not canvas_only & set(params)
+
+
+def test_canvas_offers_platform_storage_only_around_an_iframe(canvas: Platform) -> None:
+    framed = canvas.state.begin_launch(user=canvas.teacher.id, course=canvas.course.id)
+    window = canvas.state.begin_launch(
+        user=canvas.teacher.id, course=canvas.course.id, document_target="window"
+    )
+    assert framed.params["lti_storage_target"] == "post_message_forwarding"
+    assert "lti_storage_target" not in window.params
+    assert window.params["canvas_region"]
+
+
+def test_the_platform_answers_a_jwks_fetch_while_a_launch_is_in_flight(generic: Platform) -> None:
+    """A tool validating the id_token fetches the JWKS while the platform is still busy."""
+    generic.state.faults.add(FaultRule(path="^/auth$", hang_seconds=1.0, next_n=1))
+    params = generic.auth_params(generic.login_initiation(generic.teacher))
+    with ThreadPoolExecutor(1) as pool:
+        slow_launch = pool.submit(generic.authenticate, params)
+        jwks = generic.http.get(generic.state.jwks_url, timeout=0.5)
+        assert not slow_launch.done()
+        assert jwks.status_code == 200
+        assert slow_launch.result().status_code == 200
 
 
 def test_issuers_per_flavour() -> None:
