@@ -5,6 +5,7 @@ Each area keeps its tables in its own module; add one import line here per new m
 
 # ruff: noqa: F401
 import store.alignments
+import store.course_settings
 import store.evidence
 import store.frameworks
 import store.launch_sessions

@@ -3,8 +3,12 @@
 One table for every kind of write-back (AGS scores, OneRoster results, Canvas rubric
 assessments, Moodle competency ratings): the key is (kind, target, subject) and the row
 keeps the value, a hash of everything sent, and when. A sync compares before writing, so a
-second sync with no new scores makes zero write requests, and a run killed after a write
-but before recording it only re-sends that one idempotent write.
+second sync with no new scores makes zero write requests.
+
+Writes are recorded in two steps. Before sending, the intent (`pending_hash`) is committed;
+after the platform accepted it, the intent is confirmed. A run killed between the two leaves
+the intent behind, and the next run reads that one value back from the platform instead of
+sending it again: no lost write, no duplicate.
 """
 
 from __future__ import annotations
@@ -22,6 +26,8 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 from store.base import Base, intpk
 from store.types import utcnow
 
+_CHUNK = 400
+
 
 class WrittenValue(Base):
     __tablename__ = "written_values"
@@ -35,8 +41,12 @@ class WrittenValue(Base):
     #: whose value: the platform's user id, a OneRoster user sourcedId
     subject: Mapped[str] = mapped_column(String(255))
     value: Mapped[str | None] = mapped_column(String(100), default=None)
-    payload_hash: Mapped[str] = mapped_column(String(64))
-    written_at: Mapped[datetime] = mapped_column(default=utcnow)
+    payload_hash: Mapped[str | None] = mapped_column(String(64), default=None)
+    written_at: Mapped[datetime | None] = mapped_column(default=None)
+    #: a write sent (or about to be) but not yet confirmed
+    pending_hash: Mapped[str | None] = mapped_column(String(64), default=None)
+    pending_value: Mapped[str | None] = mapped_column(String(100), default=None)
+    pending_at: Mapped[datetime | None] = mapped_column(default=None)
 
 
 @dataclass(frozen=True)
@@ -46,55 +56,117 @@ class WriteKey:
     subject: str
 
 
+@dataclass(frozen=True)
+class LedgerEntry:
+    value: str | None
+    payload_hash: str | None
+    written_at: datetime | None
+    pending_hash: str | None
+    pending_value: str | None
+
+
+@dataclass(frozen=True)
+class Intent:
+    key: WriteKey
+    value: str | None
+    digest: str
+
+
 def payload_hash(payload: Any) -> str:
-    """A stable hash of what would be sent, leaving out fields that change every time."""
+    """A stable hash of what would be sent (leave out what changes every time, e.g. timestamps)."""
     canonical = json.dumps(payload, sort_keys=True, separators=(",", ":"), default=str)
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
-def last_written(session: Session, keys: Iterable[WriteKey]) -> dict[WriteKey, str]:
-    """The stored hash for each key that has one (one query per 500 keys)."""
-    wanted = list(keys)
-    found: dict[WriteKey, str] = {}
-    for start in range(0, len(wanted), 500):
-        chunk = wanted[start : start + 500]
-        rows = session.execute(
-            select(
-                WrittenValue.kind,
-                WrittenValue.target,
-                WrittenValue.subject,
-                WrittenValue.payload_hash,
-            ).where(
+def _rows(session: Session, keys: list[WriteKey]) -> dict[WriteKey, WrittenValue]:
+    found: dict[WriteKey, WrittenValue] = {}
+    for start in range(0, len(keys), _CHUNK):
+        chunk = keys[start : start + _CHUNK]
+        rows = session.scalars(
+            select(WrittenValue).where(
                 tuple_(WrittenValue.kind, WrittenValue.target, WrittenValue.subject).in_(
                     [(k.kind, k.target, k.subject) for k in chunk]
                 )
             )
         )
-        for kind, target, subject, digest in rows:
-            found[WriteKey(kind, target, subject)] = digest
+        for row in rows:
+            found[WriteKey(row.kind, row.target, row.subject)] = row
     return found
 
 
+def ledger(session: Session, keys: Iterable[WriteKey]) -> dict[WriteKey, LedgerEntry]:
+    """What is recorded for each key that has a row."""
+    return {
+        key: LedgerEntry(row.value, row.payload_hash, row.written_at, row.pending_hash, row.pending_value)
+        for key, row in _rows(session, list(dict.fromkeys(keys))).items()
+    }
+
+
+def ledger_for_target(session: Session, kind: str, target: str) -> dict[WriteKey, LedgerEntry]:
+    """Every recorded write to one column (all its subjects)."""
+    rows = session.scalars(
+        select(WrittenValue).where(WrittenValue.kind == kind, WrittenValue.target == target)
+    )
+    return {
+        WriteKey(r.kind, r.target, r.subject): LedgerEntry(
+            r.value, r.payload_hash, r.written_at, r.pending_hash, r.pending_value
+        )
+        for r in rows
+    }
+
+
+def last_written(session: Session, keys: Iterable[WriteKey]) -> dict[WriteKey, str]:
+    """The confirmed hash for each key that has one."""
+    return {k: e.payload_hash for k, e in ledger(session, keys).items() if e.payload_hash is not None}
+
+
+def record_intents(session: Session, intents: Iterable[Intent]) -> None:
+    """Note writes about to be sent (commit this before sending them)."""
+    wanted = list(intents)
+    rows = _rows(session, [i.key for i in wanted])
+    now = utcnow()
+    for intent in wanted:
+        row = rows.get(intent.key)
+        if row is None:
+            row = WrittenValue(kind=intent.key.kind, target=intent.key.target, subject=intent.key.subject)
+            session.add(row)
+            rows[intent.key] = row
+        row.pending_hash = intent.digest
+        row.pending_value = intent.value
+        row.pending_at = now
+    session.flush()
+
+
+def confirm_writes(session: Session, intents: Iterable[Intent], *, at: datetime | None = None) -> None:
+    """The platform accepted these writes: they become the last written values."""
+    wanted = list(intents)
+    rows = _rows(session, [i.key for i in wanted])
+    now = at or utcnow()
+    for intent in wanted:
+        row = rows.get(intent.key)
+        if row is None:
+            row = WrittenValue(kind=intent.key.kind, target=intent.key.target, subject=intent.key.subject)
+            session.add(row)
+            rows[intent.key] = row
+        row.value = intent.value
+        row.payload_hash = intent.digest
+        row.written_at = now
+        if row.pending_hash == intent.digest:
+            row.pending_hash = None
+            row.pending_value = None
+            row.pending_at = None
+    session.flush()
+
+
+def drop_intents(session: Session, keys: Iterable[WriteKey]) -> None:
+    """Forget intents whose writes the platform refused or that proved not to have landed."""
+    for row in _rows(session, list(keys)).values():
+        row.pending_hash = None
+        row.pending_value = None
+        row.pending_at = None
+    session.flush()
+
+
 def record_written(session: Session, key: WriteKey, *, value: str | None, digest: str) -> None:
-    """Remember a successful write (insert or update)."""
-    row = session.scalars(
-        select(WrittenValue).where(
-            WrittenValue.kind == key.kind,
-            WrittenValue.target == key.target,
-            WrittenValue.subject == key.subject,
-        )
-    ).one_or_none()
-    if row is None:
-        session.add(
-            WrittenValue(
-                kind=key.kind,
-                target=key.target,
-                subject=key.subject,
-                value=value,
-                payload_hash=digest,
-            )
-        )
-    else:
-        row.value = value
-        row.payload_hash = digest
-        row.written_at = utcnow()
+    """Remember one successful write (insert or update) in a single step."""
+    confirm_writes(session, [Intent(key, value, digest)])

@@ -48,9 +48,7 @@ def test_429_waits_for_retry_after():
 
 
 def test_canvas_403_rate_limit_counts_as_throttling():
-    answers = iter(
-        [httpx.Response(403, text="403 Forbidden (Rate Limit Exceeded)"), httpx.Response(200)]
-    )
+    answers = iter([httpx.Response(403, text="403 Forbidden (Rate Limit Exceeded)"), httpx.Response(200)])
     http, _ = _http(lambda request: next(answers))
     assert http.get("https://canvas/api/v1/x").status_code == 200
     assert http.stats.throttled == 1
