@@ -10,8 +10,17 @@ of the tool's own packages: a bug on one side cannot hide behind the same bug on
 
 from __future__ import annotations
 
+from sandbox.process import ProcessServer, serve_process
 from sandbox.server import RunningServer, create_app, serve
 from sandbox.state import SandboxState
 from sandbox.tampering import Tampering
 
-__all__ = ["RunningServer", "SandboxState", "Tampering", "create_app", "serve"]
+__all__ = [
+    "ProcessServer",
+    "RunningServer",
+    "SandboxState",
+    "Tampering",
+    "create_app",
+    "serve",
+    "serve_process",
+]

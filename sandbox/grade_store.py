@@ -22,8 +22,9 @@ class GradeStore:
         self._lock = lock
         self._next_id = next_id
         self._line_items: dict[str, LineItem] = {}
-        self._scores: dict[tuple[str, str], list[Score]] = {}
-        self._results: dict[tuple[str, str], Result] = {}
+        #: line item id -> user sub -> history / current result (indexed for big schools)
+        self._scores: dict[str, dict[str, list[Score]]] = {}
+        self._results: dict[str, dict[str, Result]] = {}
         self._assignments: dict[str, Assignment] = {}
         self._submissions: dict[tuple[str, str], Submission] = {}
 
@@ -57,23 +58,27 @@ class GradeStore:
     def delete_line_item(self, item_id: str) -> None:
         with self._lock:
             self._line_items.pop(item_id, None)
-            for key in [key for key in self._results if key[0] == item_id]:
-                del self._results[key]
+            self._results.pop(item_id, None)
 
     # scores and results ---------------------------------------------------------------------
 
     def last_score(self, item_id: str, user_sub: str) -> Score | None:
         with self._lock:
-            history = self._scores.get((item_id, user_sub))
+            history = self._scores.get(item_id, {}).get(user_sub)
             return history[-1] if history else None
 
     def score_history(self, item_id: str, user_sub: str) -> list[Score]:
         with self._lock:
-            return list(self._scores.get((item_id, user_sub), ()))
+            return list(self._scores.get(item_id, {}).get(user_sub, ()))
 
     def all_scores(self) -> list[Score]:
         with self._lock:
-            return [score for history in self._scores.values() for score in history]
+            return [
+                score
+                for by_user in self._scores.values()
+                for history in by_user.values()
+                for score in history
+            ]
 
     def accept_score(
         self,
@@ -83,10 +88,10 @@ class GradeStore:
         result_maximum: float | None,
     ) -> Result:
         """Keep `score` in the history and make it the user's current result."""
-        key = (score.line_item_id, score.user_sub)
+        item_id, sub = score.line_item_id, score.user_sub
         with self._lock:
-            self._scores.setdefault(key, []).append(score)
-            previous = self._results.get(key)
+            self._scores.setdefault(item_id, {}).setdefault(sub, []).append(score)
+            previous = self._results.get(item_id, {}).get(sub)
             result = Result(
                 id=previous.id if previous else self._next_id("result"),
                 line_item_id=score.line_item_id,
@@ -96,16 +101,16 @@ class GradeStore:
                 comment=score.comment,
                 timestamp=score.timestamp,
             )
-            self._results[key] = result
+            self._results.setdefault(item_id, {})[sub] = result
             return result
 
     def result(self, item_id: str, user_sub: str) -> Result | None:
         with self._lock:
-            return self._results.get((item_id, user_sub))
+            return self._results.get(item_id, {}).get(user_sub)
 
     def results(self, item_id: str) -> list[Result]:
         with self._lock:
-            return [result for key, result in self._results.items() if key[0] == item_id]
+            return list(self._results.get(item_id, {}).values())
 
     # native assignments ---------------------------------------------------------------------
 

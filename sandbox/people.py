@@ -31,6 +31,7 @@ class PeopleMixin:
         self.courses: dict[str, Course] = {}
         self.users: dict[str, User] = {}
         self.enrollments: dict[tuple[str, str], Enrollment] = {}
+        self._user_by_sub: dict[str, str] = {}
         self._change_seq = 0
 
     def add_course(
@@ -84,7 +85,13 @@ class PeopleMixin:
                 login_id=login,
             )
             self.users[user.id] = user
+            self._user_by_sub[user.sub] = user.id
             return user
+
+    def user_by_sub(self, sub: str) -> User | None:
+        with self.lock:
+            user_id = self._user_by_sub.get(sub)
+            return self.users[user_id] if user_id is not None else None
 
     def enroll(
         self, course_id: str, user_id: str, roles: tuple[str, ...] | list[str], status: str = "Active"
@@ -125,6 +132,8 @@ class PeopleMixin:
         with self.lock:
             if key in self.users:
                 return self.users[key]
+            if key in self._user_by_sub:
+                return self.users[self._user_by_sub[key]]
             for user in self.users.values():
                 if key in (user.sub, user.login_id):
                     return user

@@ -117,7 +117,7 @@ def _timestamp(value: Any) -> datetime:
 
 def _learner(course: Course, user_sub: str, flavour: str) -> User:
     state = current_state()
-    user = next((u for u in state.users.values() if u.sub == user_sub), None)
+    user = state.user_by_sub(user_sub)
     enrollment = state.enrollment(course.id, user.id) if user else None
     if user is None or enrollment is None or not enrollment.is_learner or (enrollment.status == "Deleted"):
         message = f"user {user_sub} is not a student of course {course.id}"

@@ -123,7 +123,7 @@ def _control_blueprint() -> Blueprint:
     return bp
 
 
-class _QuietHandler(WSGIRequestHandler):
+class QuietHandler(WSGIRequestHandler):
     """No access log lines: tests and benchmarks make thousands of requests."""
 
     def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
@@ -163,7 +163,7 @@ def serve(app: Flask, host: str = "127.0.0.1", port: int = 0) -> RunningServer:
     When a sandbox app's state has no base URL yet, it becomes this server's URL, so issuer,
     endpoints and service URLs name the address the sandbox really answers on.
     """
-    server = make_server(host, port, app, threaded=True, request_handler=_QuietHandler)
+    server = make_server(host, port, app, threaded=True, request_handler=QuietHandler)
     url = f"http://{host}:{server.port}"
     state: SandboxState | None = app.extensions.get("sandbox")
     if state is not None and not state.has_base_url:

@@ -8,6 +8,7 @@ the threaded server can answer a JWKS fetch while a launch is in flight.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import itertools
 import threading
@@ -42,6 +43,12 @@ ID_STARTS: dict[str, dict[str, int]] = {
 }
 
 DEFAULT_BASE_URL = "http://sandbox.invalid"
+
+
+@functools.lru_cache(maxsize=8192)
+def _filled(rule: str, values: tuple[tuple[str, str], ...]) -> str:
+    """`fill_path`, remembered: service URLs are built for every item of every answer."""
+    return fill_path(rule, **dict(values))
 
 
 class SandboxState(PeopleMixin):
@@ -124,7 +131,7 @@ class SandboxState(PeopleMixin):
         return self.url(self.flavour.jwks_path)
 
     def service_url(self, rule: str, **values: str) -> str:
-        return self.url(fill_path(rule, **values))
+        return self.base_url + _filled(rule, tuple(values.items()))
 
     def next_id(self, kind: str) -> str:
         with self.lock:
