@@ -256,6 +256,14 @@ def _standard_items(standards: tuple[GraduationStandard, ...]) -> Iterator[Frame
             yield from indicator.objectives
 
 
+def plain_decimal(value: Decimal) -> Decimal:
+    """The same number without trailing zeros or exponent (3.00 → 3, 2.50 → 2.5)."""
+    normal = value.normalize()
+    if normal == normal.to_integral_value():
+        return normal.quantize(Decimal(1))
+    return normal
+
+
 def check_level(level: Level) -> None:
     """A level's label and colour fit the tables and the colour is a CSS hex colour."""
     _checked_text(level.label, what="level label", limit=LABEL_MAX, required=True)

@@ -72,9 +72,9 @@ from mappings.framework import (
     PerformanceIndicator,
     StandardKind,
     build_scale,
+    plain_decimal,
 )
 from mappings.framework_formats.places import CodeBook, FilePlace, located
-from mappings.framework_formats.text_values import plain_decimal
 from mappings.scale import Level, Scale, default_scale
 from pbridge.errors import FrameworkImportError
 

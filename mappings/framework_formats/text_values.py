@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from decimal import Decimal, InvalidOperation
 
+from mappings.framework import plain_decimal
 from pbridge.errors import FrameworkImportError
 
 _YES = {"yes", "true", "y", "1", "on"}
@@ -25,14 +26,6 @@ def decimal_from(text: str, *, what: str) -> Decimal:
     if not value.is_finite():
         raise FrameworkImportError(f"the {what} {text!r} is not a number such as 3 or 2.5")
     return plain_decimal(value)
-
-
-def plain_decimal(value: Decimal) -> Decimal:
-    """The same number without trailing zeros or exponent (3.00 → 3, 2.50 → 2.5)."""
-    normal = value.normalize()
-    if normal == normal.to_integral_value():
-        return normal.quantize(Decimal(1))
-    return normal
 
 
 def flag_from(text: str, *, what: str) -> bool:
