@@ -25,6 +25,7 @@ from typing import TypeVar
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
+from config import FRAMEWORKS_DIR
 from mappings import framework as pure
 from mappings.framework_formats import format_for, parse_framework
 from mappings.scale import Level, Scale
@@ -40,6 +41,9 @@ from store.frameworks import (
     StandardKind,
 )
 from store.types import utcnow
+
+#: the sample framework the demo publishes (Great Schools Partnership shape, 1-4 scale)
+SAMPLE_FRAMEWORK = FRAMEWORKS_DIR / "sample-high-school.yaml"
 
 
 class FrameworkNotFound(ProficiencyBridgeError):
@@ -290,6 +294,13 @@ def import_framework(
     return ImportResult(framework=framework, document=document, changed=changed)
 
 
+def import_sample_framework(session: Session, *, publish: bool = True) -> ImportResult:
+    """Store (and publish) the shipped sample framework, code ``SAMPLE-HS``; idempotent."""
+    return import_framework(
+        session, SAMPLE_FRAMEWORK.read_bytes(), file_name=SAMPLE_FRAMEWORK.name, publish=publish
+    )
+
+
 def _save(session: Session, document: pure.FrameworkDocument, source_format: str) -> tuple[Framework, bool]:
     versions = list_versions(session, document.code)
     latest = versions[-1] if versions else None
@@ -411,6 +422,7 @@ class _Rows:
 
 
 __all__ = [
+    "SAMPLE_FRAMEWORK",
     "FrameworkNotFound",
     "FrameworkVersionConflict",
     "ImportResult",
@@ -418,6 +430,7 @@ __all__ = [
     "find_standard",
     "get_framework",
     "import_framework",
+    "import_sample_framework",
     "indicator_id_map",
     "indicators_by_code",
     "list_frameworks",

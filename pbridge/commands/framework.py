@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import click
@@ -10,9 +11,12 @@ from mappings.framework import FrameworkDocument, GraduationStandard
 from mappings.framework_formats import FORMATS, export_framework, format_for
 from mappings.framework_formats.text_values import decimal_text
 from pbridge.runtime import open_runtime
+from pbridge.settings import Settings
+from store.database import Database
 from store.framework_repository import (
     get_framework,
     import_framework,
+    import_sample_framework,
     list_frameworks,
     list_versions,
     load_document,
@@ -195,6 +199,14 @@ def _summary(document: FrameworkDocument) -> str:
         (len(document.indicators), "indicator", "indicators"),
     ]
     return ", ".join(f"{n} {one if n == 1 else many}" for n, one, many in parts)
+
+
+def load_sample_framework(database: Database, settings: Settings, say: Callable[[str], None]) -> None:
+    """A `pbridge demo` set-up step: publish the sample framework (SAMPLE-HS)."""
+    with database.begin() as session:
+        result = import_sample_framework(session)
+        stored = result.framework
+        say(f"Framework {stored.code} version {stored.version} is published: {_summary(result.document)}.")
 
 
 commands = [framework]

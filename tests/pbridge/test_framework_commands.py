@@ -11,6 +11,10 @@ from click.testing import CliRunner, Result
 from config import FRAMEWORKS_DIR
 from mappings.framework_formats import parse_framework
 from pbridge.cli import main
+from pbridge.commands.framework import load_sample_framework
+from pbridge.settings import Settings
+from store.database import Database
+from store.framework_repository import list_frameworks
 from store.migrate import upgrade
 
 SAMPLE = FRAMEWORKS_DIR / "sample-high-school.yaml"
@@ -160,3 +164,20 @@ def test_an_unmigrated_database_asks_for_db_upgrade(tmp_path):
     )
     assert result.exit_code == 1
     assert "run `pbridge db upgrade` first" in result.output
+
+
+def test_the_demo_step_publishes_the_sample_once(tmp_path, migrated_template):
+    path = tmp_path / "demo.db"
+    shutil.copy(migrated_template, path)
+    database = Database(f"sqlite:///{path}")
+    said: list[str] = []
+    try:
+        for _ in range(2):
+            load_sample_framework(database, Settings(database_url=f"sqlite:///{path}"), said.append)
+        with database.begin() as session:
+            assert [(f.code, f.version, f.status.value) for f in list_frameworks(session)] == [
+                ("SAMPLE-HS", 1, "published")
+            ]
+    finally:
+        database.dispose()
+    assert said[0].startswith("Framework SAMPLE-HS version 1 is published: 4 content areas")
