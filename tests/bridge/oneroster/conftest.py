@@ -50,6 +50,7 @@ def make_sis(
     auth: str = "oauth2",
     page_size: int = 10,
     concurrency: int = 3,
+    name: str = "",
     **district,
 ) -> Sis:
     state = OneRosterState(version=version, auth=auth)
@@ -61,7 +62,7 @@ def make_sis(
             session,
             BOX,
             ConnectionSettings(
-                name=f"sandbox {version} {auth}",
+                name=name or f"sandbox {version} {auth}",
                 version=SisVersion(version),
                 auth_kind=SisAuthKind(auth),
                 base_url=SIS_URL,
