@@ -149,16 +149,21 @@ def sync_course(
     outcome.computed = len(changes)
 
     writeback = _writeback(bridge, course_id)
+    if writeback is not None and plan.lineitems_url:
+        # what the token endpoint really granted narrows what the launch announced
+        ags.granted = plan.granted & (
+            tokens.granted(sorted(token_scopes)) | (plan.granted - set(token_scopes))
+        )
     if writeback is not None:
         if not plan.lineitems_url:
             outcome.notices.append("The LMS did not offer grade columns (AGS) for this course.")
-        elif SCOPE_LINEITEM not in plan.granted:
+        elif SCOPE_LINEITEM not in ags.granted:
             outcome.notices.append(
                 "The LMS grants this tool grade sync only (no column management), so Proficiency Bridge "
                 "cannot create its standing columns. An LMS administrator can allow 'grade sync and column "
                 "management' for the tool."
             )
-        elif SCOPE_SCORE not in plan.granted:
+        elif SCOPE_SCORE not in ags.granted:
             outcome.notices.append(
                 "The LMS did not grant posting scores (AGS score): standings are not written back."
             )

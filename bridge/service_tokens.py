@@ -116,24 +116,37 @@ class ServiceTokens:
 
     def token(self, scopes: Iterable[str]) -> str:
         """A bearer token for these scopes, from the cache or freshly granted."""
+        return self._entry(scopes)[0]
+
+    def granted(self, scopes: Iterable[str]) -> frozenset[str]:
+        """The scopes the platform granted when asked for these (Moodle quietly grants fewer:
+        in "grade sync only" mode it leaves out the line item scope)."""
+        return self._entry(scopes)[1]
+
+    def _entry(self, scopes: Iterable[str]) -> tuple[str, frozenset[str]]:
         wanted = sorted(set(scopes))
         key = cache_key(self._identity, wanted)
-        cached = self._cache.get(key)
+        cached = _decode(self._cache.get(key))
         if cached:
             return cached
         with self._lock:  # one grant at a time per registration, not one per thread
-            cached = self._cache.get(key)
+            cached = _decode(self._cache.get(key))
             if cached:
                 return cached
-            token, expires_in = self._grant(wanted)
-            self._cache.put(key, token, max(1, expires_in - EXPIRY_MARGIN))
-            return token
+            token, expires_in, granted = self._grant(wanted)
+            entry = (token, frozenset(granted))
+            self._cache.put(
+                key,
+                json.dumps({"token": token, "scopes": sorted(granted)}),
+                max(1, expires_in - EXPIRY_MARGIN),
+            )
+            return entry
 
     def forget(self, scopes: Iterable[str]) -> None:
         """Drop a token the platform refused (revoked early), so the next call asks again."""
         self._cache.put(cache_key(self._identity, scopes), "", 1)
 
-    def _grant(self, scopes: list[str]) -> tuple[str, int]:
+    def _grant(self, scopes: list[str]) -> tuple[str, int, list[str]]:
         identity = self._identity
         signing = self._key()
         now = int(time.time())
@@ -161,10 +174,21 @@ class ServiceTokens:
             headers={"Accept": "application/json"},
             expected=(200,),
         )
-        return _parse_token(response, identity.token_url)
+        token, expires_in, granted = _parse_token(response, identity.token_url)
+        return token, expires_in, granted if granted is not None else scopes
 
 
-def _parse_token(response: httpx.Response, url: str) -> tuple[str, int]:
+def _decode(value: str | None) -> tuple[str, frozenset[str]] | None:
+    if not value:
+        return None
+    try:
+        data = json.loads(value)
+        return str(data["token"]), frozenset(data["scopes"])
+    except (ValueError, KeyError, TypeError):
+        return None
+
+
+def _parse_token(response: httpx.Response, url: str) -> tuple[str, int, list[str] | None]:
     """Read the token whatever the Content-Type says (Moodle answers JSON as text/html)."""
     try:
         body = json.loads(response.content)
@@ -184,4 +208,6 @@ def _parse_token(response: httpx.Response, url: str) -> tuple[str, int]:
         expires_in = int(body.get("expires_in", 3600))
     except (TypeError, ValueError):
         expires_in = 3600
-    return str(body["access_token"]), expires_in
+    scope = body.get("scope")
+    granted = scope.split() if isinstance(scope, str) and scope.strip() else None
+    return str(body["access_token"]), expires_in, granted

@@ -298,8 +298,10 @@ def _send_batch(
         if isinstance(error, PlatformRejected) and error.status in REFUSED_FOR_USER:
             # the LMS will refuse this user again (not a student there): do not retry until it changes
             refused.append(Intent(intent.key, f"refused {error.status}", intent.digest))
-        else:
+        elif isinstance(error, PlatformRejected):
             failed.append(intent.key)
+        # PlatformUnavailable (timeouts): the write may have landed; the intent stays for the
+        # next run to read back, so it is neither lost nor sent twice
     with bridge.database.begin() as session:
         confirm_writes(session, done, at=last_stamp)
         confirm_writes(session, refused, at=last_stamp)
