@@ -125,15 +125,9 @@ def execute_run(
     with bridge.database.begin() as session:
         run = session.get(SyncRun, run_id)
         assert run is not None
-        statuses = [u.status for u in run.units]
-        if all(s is RunStatus.SUCCEEDED for s in statuses):
-            run.status = RunStatus.SUCCEEDED
-        elif any(s in (RunStatus.SUCCEEDED, RunStatus.PARTIAL) for s in statuses):
-            run.status = RunStatus.PARTIAL
-        else:
-            run.status = RunStatus.FAILED
+        if not units:  # nothing was left to do: close it here
+            _count_done(session, run_id)
         run.requests += bridge.requests_made() - requests_before
-        run.finished_at = utcnow()
         session.flush()
         session.expunge(run)
     report(None, "done", total)
@@ -237,10 +231,20 @@ def _record(
 
 
 def _count_done(session: Any, run_id: int) -> None:
+    """Count finished units; the last one to finish closes the run (whichever worker it ran on)."""
     run = session.get(SyncRun, run_id)
-    run.units_done = sum(
-        1 for u in run.units if u.status in (RunStatus.SUCCEEDED, RunStatus.PARTIAL, RunStatus.FAILED)
-    )
+    finished = [
+        u.status for u in run.units if u.status in (RunStatus.SUCCEEDED, RunStatus.PARTIAL, RunStatus.FAILED)
+    ]
+    run.units_done = len(finished)
+    if run.units_done == run.units_total and run.finished_at is None:
+        if all(s is RunStatus.SUCCEEDED for s in finished):
+            run.status = RunStatus.SUCCEEDED
+        elif any(s in (RunStatus.SUCCEEDED, RunStatus.PARTIAL) for s in finished):
+            run.status = RunStatus.PARTIAL
+        else:
+            run.status = RunStatus.FAILED
+        run.finished_at = utcnow()
 
 
 def _done(database: Database, run_id: int) -> int:

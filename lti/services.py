@@ -21,6 +21,8 @@ from store.secret_box import SecretBox
 if TYPE_CHECKING:
     from redis import Redis
 
+    from bridge.jobs import Dispatcher
+
 
 @dataclass
 class Services:
@@ -31,6 +33,19 @@ class Services:
     key_sets: PlatformKeySets
     nonces: NonceStore
     redis: Redis | None = None
+    _dispatcher: Dispatcher | None = None
+
+    @property
+    def dispatcher(self) -> Dispatcher:
+        """Starts sync runs: Celery when Redis is configured, a background thread otherwise."""
+        if self._dispatcher is None:
+            from bridge.jobs import Dispatcher, bridge_from_settings, make_celery
+
+            celery = make_celery(self.settings) if self.settings.redis_url else None
+            self._dispatcher = Dispatcher(
+                bridge_from_settings(self.settings, database=self.database), celery=celery
+            )
+        return self._dispatcher
 
 
 def build_services(

@@ -66,6 +66,10 @@ class Settings:
     behind_proxy: bool = False
     #: proxies trusted for X-Forwarded-* headers
     proxy_count: int = 1
+    #: hour (UTC) of the nightly sync of every course, with Celery beat
+    sync_nightly_hour: int = 2
+    #: minutes between syncs of recently launched courses, with Celery beat
+    sync_active_minutes: int = 30
     #: log level name
     log_level: str = "INFO"
     testing: bool = False
@@ -97,6 +101,12 @@ class Settings:
             values["behind_proxy"] = _bool("PBRIDGE_BEHIND_PROXY", env["PBRIDGE_BEHIND_PROXY"])
         if "PBRIDGE_PROXY_COUNT" in env:
             values["proxy_count"] = _int("PBRIDGE_PROXY_COUNT", env["PBRIDGE_PROXY_COUNT"])
+        if "PBRIDGE_SYNC_NIGHTLY_HOUR" in env:
+            values["sync_nightly_hour"] = _int("PBRIDGE_SYNC_NIGHTLY_HOUR", env["PBRIDGE_SYNC_NIGHTLY_HOUR"])
+        if "PBRIDGE_SYNC_ACTIVE_MINUTES" in env:
+            values["sync_active_minutes"] = _int(
+                "PBRIDGE_SYNC_ACTIVE_MINUTES", env["PBRIDGE_SYNC_ACTIVE_MINUTES"]
+            )
         if env.get("PBRIDGE_LOG_LEVEL"):
             values["log_level"] = env["PBRIDGE_LOG_LEVEL"].upper()
         values.update(overrides)

@@ -1,0 +1,154 @@
+"""Where syncs run: Celery workers on Redis when `REDIS_URL` is set, a background thread otherwise.
+
+With Celery each course is its own task, so any number of workers share a run and a course
+is still never synced twice at once (the course lock lives in the database). A beat
+schedule syncs every course nightly and recently launched ("active") courses every few
+minutes.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from datetime import timedelta
+from functools import cache
+from typing import Any
+
+from celery import Celery
+from celery.schedules import crontab
+from sqlalchemy import select
+
+from bridge.context import Bridge
+from bridge.runs import execute_run, run_course_unit, start_run
+from bridge.service_tokens import MemoryTokenCache, RedisTokenCache, TokenCache
+from pbridge.settings import Settings
+from store.database import Database
+from store.people import Course
+from store.secret_box import SecretBox
+from store.sync_runs import RunStatus, SyncUnit
+from store.types import utcnow
+
+log = logging.getLogger("pbridge.jobs")
+
+
+def bridge_from_settings(settings: Settings, *, database: Database | None = None) -> Bridge:
+    """The bridge a worker or the web app uses: shared token cache in Redis when configured."""
+    cache: TokenCache = MemoryTokenCache()
+    if settings.redis_url:
+        from redis import Redis
+
+        cache = RedisTokenCache(Redis.from_url(settings.redis_url, socket_timeout=5))
+    from bridge.http import make_client
+
+    return Bridge(
+        database or Database(settings.database_url),
+        SecretBox.from_settings(settings.encryption_key, settings.secret_key),
+        http=make_client(timeout=settings.http_timeout),
+        token_cache=cache,
+    )
+
+
+def make_celery(settings: Settings) -> Celery:
+    """The Celery app: Redis as broker and result store, our tasks, the beat schedule."""
+    app = Celery("pbridge", broker=settings.redis_url, backend=settings.redis_url)
+    app.conf.update(
+        task_acks_late=True,  # a worker killed mid-course leaves the task for another worker
+        task_reject_on_worker_lost=True,
+        worker_prefetch_multiplier=1,
+        task_serializer="json",
+        accept_content=["json"],
+        timezone="UTC",
+        beat_schedule={
+            "nightly-sync": {
+                "task": "pbridge.sync_courses",
+                "schedule": crontab(hour=settings.sync_nightly_hour, minute=0),
+                "kwargs": {"active_only": False},
+            },
+            "active-courses-sync": {
+                "task": "pbridge.sync_courses",
+                "schedule": timedelta(minutes=settings.sync_active_minutes),
+                "kwargs": {"active_only": True},
+            },
+        },
+    )
+    _register_tasks(app)
+    return app
+
+
+@cache
+def _worker_bridge() -> Bridge:
+    return bridge_from_settings(Settings.from_env())
+
+
+def _register_tasks(app: Celery) -> None:
+    @app.task(name="pbridge.sync_unit", bind=True, max_retries=3)  # type: ignore[untyped-decorator]
+    def sync_unit(task: Any, run_id: int, unit_id: int, course_id: int) -> str:
+        return run_course_unit(_worker_bridge(), run_id, unit_id, course_id).value
+
+    @app.task(name="pbridge.sync_courses")  # type: ignore[untyped-decorator]
+    def sync_courses(active_only: bool) -> int:
+        bridge = _worker_bridge()
+        course_ids = active_courses(bridge.database) if active_only else all_courses(bridge.database)
+        if not course_ids:
+            return 0
+        run_id = start_run(
+            bridge.database, course_ids, trigger="schedule", scope={"active_only": active_only}
+        )
+        queue_units(app, bridge.database, run_id)
+        return run_id
+
+
+def queue_units(app: Celery, database: Database, run_id: int) -> None:
+    with database.begin() as session:
+        units = [
+            (u.id, u.course_id)
+            for u in session.scalars(
+                select(SyncUnit).where(SyncUnit.run_id == run_id, SyncUnit.status == RunStatus.QUEUED)
+            )
+        ]
+    for unit_id, course_id in units:
+        if course_id is not None:
+            app.send_task("pbridge.sync_unit", args=[run_id, unit_id, course_id])
+
+
+def all_courses(database: Database) -> list[int]:
+    with database.begin() as session:
+        return list(
+            session.scalars(select(Course.id).where(Course.platform_id.is_not(None)).order_by(Course.id))
+        )
+
+
+def active_courses(database: Database, *, within: timedelta = timedelta(days=14)) -> list[int]:
+    """Courses someone launched recently: worth keeping fresh between nightly syncs."""
+    since = utcnow() - within
+    with database.begin() as session:
+        return list(
+            session.scalars(
+                select(Course.id)
+                .where(Course.platform_id.is_not(None), Course.last_launch_at >= since)
+                .order_by(Course.id)
+            )
+        )
+
+
+class Dispatcher:
+    """Starts a recorded run: on Celery workers, or in a background thread of this process."""
+
+    def __init__(self, bridge: Bridge, *, celery: Celery | None = None) -> None:
+        self.bridge = bridge
+        self.celery = celery
+
+    def dispatch(self, run_id: int) -> None:
+        if self.celery is not None:
+            queue_units(self.celery, self.bridge.database, run_id)
+            return
+        thread = threading.Thread(
+            target=self._run_here, args=(run_id,), name=f"sync-run-{run_id}", daemon=True
+        )
+        thread.start()
+
+    def _run_here(self, run_id: int) -> None:
+        try:
+            execute_run(self.bridge, run_id)
+        except Exception:
+            log.exception("sync run %s failed", run_id)
