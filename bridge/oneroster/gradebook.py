@@ -36,7 +36,7 @@ from pbridge.errors import CalculationError, PlatformError, PlatformUnavailable,
 from store.alignments import Alignment, AlignmentKind
 from store.database import Database
 from store.evidence import Observation, StandingKey, mark_removed, record_observations
-from store.people import User
+from store.people import Course, User
 from store.sis_roster import SisClass, SisUser, upsert_records
 from store.types import utcnow
 
@@ -203,6 +203,12 @@ def record_class_evidence(session: Session, connection_id: int, gradebook: Class
         select(SisClass.course_id).where(
             SisClass.connection_id == connection_id, SisClass.sourced_id == gradebook.class_sourced_id
         )
+    ) or session.scalar(
+        # a course launched since the last roster sync: match its section sourcedId directly
+        select(Course.id)
+        .where(Course.lis_course_section_sourcedid == gradebook.class_sourced_id)
+        .order_by(Course.last_launch_at.desc().nulls_last(), Course.id.desc())
+        .limit(1)
     )
     if course_id is None:
         return EvidenceReport(
