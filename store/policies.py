@@ -83,11 +83,9 @@ def set_course_choice(
     return effective
 
 
-def course_policies(session: Session, district: Policy) -> dict[int, Policy]:
-    """Every course that chose something, with the policy it runs under."""
-    rows = session.scalars(select(CalculationPolicy).where(CalculationPolicy.course_id.is_not(None)))
-    return {
-        row.course_id: district.for_course(CourseChoice.from_json(row.settings))
-        for row in rows
-        if row.course_id is not None
-    }
+def all_policies(session: Session) -> tuple[Policy, dict[int, Policy]]:
+    """The district policy, and every course that chose something with the policy it runs
+    under, in one read."""
+    rows = session.execute(select(CalculationPolicy.course_id, CalculationPolicy.settings)).all()
+    district = next((Policy.from_json(s) for c, s in rows if c is None), Policy())
+    return district, {c: district.for_course(CourseChoice.from_json(s)) for c, s in rows if c is not None}

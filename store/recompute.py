@@ -18,10 +18,13 @@ then built from the same evidence when a page first reads it.
 
 from __future__ import annotations
 
+import enum
+import json
 import zlib
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -41,7 +44,7 @@ from pbridge.errors import CalculationError
 from store.evidence import EvidenceRow, StandingKey
 from store.frameworks import Framework, GraduationStandard, PerformanceIndicator, ScaleLevel, StandardKind
 from store.overrides import active_overrides, standing_key
-from store.policies import course_policies, district_policy
+from store.policies import all_policies
 from store.standings import StandingKind, StandingRow, StandingStatus
 from store.types import utcnow
 
@@ -85,24 +88,31 @@ class _Catalogue:
 
 
 def _scales(session: Session, framework_ids: Iterable[int]) -> dict[int, Scale]:
+    """Each framework's scale (the default 1–4 scale for one that lists no levels)."""
     ids = sorted(set(framework_ids))
-    scales: dict[int, Scale] = {}
-    frameworks = session.execute(
-        select(Framework.id, Framework.meets_value, Framework.half_points).where(Framework.id.in_(ids))
-    ).all()
+    settings: dict[int, tuple[Decimal, bool]] = {}
     levels: dict[int, list[Level]] = defaultdict(list)
-    for framework_id, value, label, colour in session.execute(
-        select(ScaleLevel.framework_id, ScaleLevel.value, ScaleLevel.label, ScaleLevel.colour)
-        .where(ScaleLevel.framework_id.in_(ids))
-        .order_by(ScaleLevel.framework_id, ScaleLevel.value)
+    for framework_id, meets, half_points, value, label, colour in session.execute(
+        select(
+            Framework.id,
+            Framework.meets_value,
+            Framework.half_points,
+            ScaleLevel.value,
+            ScaleLevel.label,
+            ScaleLevel.colour,
+        )
+        .outerjoin(ScaleLevel, ScaleLevel.framework_id == Framework.id)
+        .where(Framework.id.in_(ids))
+        .order_by(Framework.id, ScaleLevel.value)
     ):
-        levels[framework_id].append(Level(Decimal(value).quantize(Decimal("0.01")), label, colour))
-    for framework_id, meets, half_points in frameworks:
+        settings[framework_id] = (Decimal(meets).quantize(Decimal("0.01")), half_points)
+        if value is not None:
+            levels[framework_id].append(Level(Decimal(value).quantize(Decimal("0.01")), label, colour))
+    scales: dict[int, Scale] = {}
+    for framework_id, (meets, half_points) in settings.items():
         if levels[framework_id]:
             scales[framework_id] = Scale(
-                levels=tuple(levels[framework_id]),
-                meets=Decimal(meets).quantize(Decimal("0.01")),
-                half_points=half_points,
+                levels=tuple(levels[framework_id]), meets=meets, half_points=half_points
             )
         else:
             scales[framework_id] = default_scale(half_points=half_points)
@@ -120,31 +130,25 @@ def scale_for_indicator(session: Session, indicator_id: int) -> Scale:
 
 
 def _catalogue(session: Session, indicator_ids: Iterable[int] | None) -> _Catalogue:
-    """Indicators, their standards (with every sibling indicator) and the scales."""
-    standards_query = select(GraduationStandard.id, GraduationStandard.kind)
+    """Indicators, their standards (with every sibling indicator) and the scales: two queries."""
+    query = select(
+        PerformanceIndicator.id,
+        PerformanceIndicator.standard_id,
+        PerformanceIndicator.framework_id,
+        GraduationStandard.kind,
+    ).join(GraduationStandard, GraduationStandard.id == PerformanceIndicator.standard_id)
     if indicator_ids is not None:
         ids = sorted(set(indicator_ids))
-        standard_ids = set()
-        for start in range(0, len(ids), _CHUNK):
-            standard_ids.update(
-                session.scalars(
-                    select(PerformanceIndicator.standard_id).where(
-                        PerformanceIndicator.id.in_(ids[start : start + _CHUNK])
-                    )
-                )
-            )
-        standards_query = standards_query.where(GraduationStandard.id.in_(sorted(standard_ids)))
-    habit_standard = {
-        sid: kind is StandardKind.HABIT_OF_WORK for sid, kind in session.execute(standards_query)
-    }
+        standards = (
+            select(PerformanceIndicator.standard_id).where(PerformanceIndicator.id.in_(ids)).scalar_subquery()
+        )
+        query = query.where(PerformanceIndicator.standard_id.in_(standards))
+    habit_standard: dict[int, bool] = {}
     standard_of: dict[int, int] = {}
     framework_of: dict[int, int] = {}
     indicators_of: dict[int, list[int]] = defaultdict(list)
-    for iid, sid, fid in session.execute(
-        select(PerformanceIndicator.id, PerformanceIndicator.standard_id, PerformanceIndicator.framework_id)
-        .where(PerformanceIndicator.standard_id.in_(sorted(habit_standard)))
-        .order_by(PerformanceIndicator.id)
-    ):
+    for iid, sid, fid, kind in session.execute(query.order_by(PerformanceIndicator.id)):
+        habit_standard[sid] = kind is StandardKind.HABIT_OF_WORK
         standard_of[iid] = sid
         framework_of[iid] = fid
         indicators_of[sid].append(iid)
@@ -200,28 +204,98 @@ def _columns(chunks: Sequence[np.ndarray]) -> _Columns:
     return _Columns(*(np.ascontiguousarray(table[:, i]) for i in range(9)))
 
 
+def _fetch(session: Session, query: Any) -> list[np.ndarray]:
+    """Run the query and read its rows straight off the driver's cursor, in big chunks.
+
+    The columns are plain integers, so SQLAlchemy's per-row processing is only overhead.
+    """
+    result = session.connection().execute(query)
+    cursor = result.cursor
+    chunks: list[np.ndarray] = []
+    while True:
+        rows = cursor.fetchmany(200_000)
+        if not rows:
+            break
+        chunks.append(np.array(rows, dtype=np.int64))
+    result.close()
+    return chunks
+
+
 def load_evidence_columns(session: Session, pairs: set[tuple[int, int]] | None) -> _Columns:
     """The evidence of these (student, indicator) pairs (None: all), as ordered int columns."""
     query = _evidence_query()
-    chunks: list[np.ndarray] = []
     if pairs is None:
-        result = session.execute(query.execution_options(yield_per=100_000))
-        for partition in result.partitions():
-            chunks.append(np.array(partition, dtype=np.int64))
-        return _columns(chunks)
+        return _columns(_fetch(session, query))
     students = sorted({s for s, _ in pairs})
     indicators = sorted({i for _, i in pairs})
+    chunks: list[np.ndarray] = []
+    wanted = np.array(sorted(s * (1 << 32) + i for s, i in pairs), dtype=np.int64)
     for start in range(0, len(students), _CHUNK):
-        rows = session.execute(
+        for chunk in _fetch(
+            session,
             query.where(
                 EvidenceRow.student_id.in_(students[start : start + _CHUNK]),
                 EvidenceRow.indicator_id.in_(indicators),
-            )
-        ).all()
-        wanted = [r for r in rows if (r[1], r[2]) in pairs]
-        if wanted:
-            chunks.append(np.array(wanted, dtype=np.int64))
+            ),
+        ):
+            keep = np.isin(chunk[:, 1] * (1 << 32) + chunk[:, 2], wanted)
+            if keep.any():
+                chunks.append(chunk[keep])
     return _columns(chunks)
+
+
+_ROWS_FOR_SMALL_RUNS = 2000
+_PURPOSE_CODE = {Purpose.FORMATIVE: 0, Purpose.SUMMATIVE: 1, Purpose.HABIT_OF_WORK: 2}
+
+
+def _evidence_rows(session: Session, pairs: set[tuple[int, int]]) -> dict[tuple[int, int], list[EvidenceRow]]:
+    """The stored evidence of these (student, indicator) pairs, each in the methods' order."""
+    students = sorted({s for s, _ in pairs})
+    indicators = sorted({i for _, i in pairs})
+    bodies: dict[tuple[int, int], list[EvidenceRow]] = defaultdict(list)
+    for start in range(0, len(students), _CHUNK):
+        for row in session.scalars(
+            select(EvidenceRow).where(
+                EvidenceRow.student_id.in_(students[start : start + _CHUNK]),
+                EvidenceRow.indicator_id.in_(indicators),
+            )
+        ):
+            if (row.student_id, row.indicator_id) in pairs:
+                bodies[(row.student_id, row.indicator_id)].append(row)
+    for rows in bodies.values():
+        rows.sort(key=lambda e: (e.assessed_at, e.attempt, e.id))
+    return dict(bodies)
+
+
+def _columns_of(bodies: dict[tuple[int, int], list[EvidenceRow]]) -> _Columns:
+    """The same columns `load_evidence_columns` reads, from rows already loaded."""
+    table = [
+        (
+            e.id,
+            e.student_id,
+            e.indicator_id,
+            e.course_id or 0,
+            -1 if e.level is None else int((Decimal(e.level) * 100).to_integral_value()),
+            _PURPOSE_CODE[e.purpose],
+            int(e.status is EvidenceStatus.REMOVED_AT_SOURCE),
+            int(e.excluded),
+            e.replaces_evidence_id or 0,
+        )
+        for pair in sorted(bodies)
+        for e in bodies[pair]
+    ]
+    return _columns([np.array(table, dtype=np.int64).reshape(-1, 9)])
+
+
+@dataclass(frozen=True, slots=True)
+class _Stored:
+    id: int
+    value: Decimal | None
+    status: StandingStatus
+    met: bool | None
+    input_hash: str
+    observations: int
+    courses: int
 
 
 @dataclass(slots=True)
@@ -296,9 +370,13 @@ class _Run:
     def __init__(self, session: Session, *, explain: bool) -> None:
         self.session = session
         self.explain = explain
-        self.district = district_policy(session)
-        self.courses = course_policies(session, self.district)
+        self.district, self.courses = all_policies(session)
         self.results: dict[str, _Result] = {}
+        self.cat: _Catalogue | None = None
+        self.overrides: dict[str, Override] = {}
+        self.stored: dict[str, _Stored] = {}
+        #: the evidence rows themselves, when an incremental run loaded them (for explanations)
+        self.bodies: dict[tuple[int, int], list[EvidenceRow]] | None = None
 
     def policy(self, course_id: int | None) -> Policy:
         return self.district if course_id is None else self.courses.get(course_id, self.district)
@@ -441,7 +519,7 @@ class _Run:
         self, cat: _Catalogue, wanted: set[tuple[int, int, int | None]], overrides: dict[str, Override]
     ) -> None:
         """Standard standings, in a course and across courses, and verifications."""
-        stored = self._stored_indicator_standings(cat, wanted)
+        stored = self.stored
         for student_id, standard_id, course_id in sorted(wanted, key=lambda k: (k[0], k[1], k[2] or 0)):
             habit = cat.habit_standard[standard_id]
             indicator_ids = cat.indicators_of.get(standard_id, [])
@@ -530,71 +608,50 @@ class _Run:
                     explanation=verification.to_json() if self.explain else None,
                 )
 
-    def _stored_indicator_standings(
-        self, cat: _Catalogue, wanted: set[tuple[int, int, int | None]]
-    ) -> dict[str, _Result]:
-        """Indicator standings not recomputed now that the roll-ups still need."""
-        needed = {
-            standing_key("indicator", s, c, i) for s, std, c in wanted for i in cat.indicators_of.get(std, [])
-        } | {
-            standing_key("indicator", s, None, i)
-            for s, std, _ in wanted
-            for i in cat.indicators_of.get(std, [])
-        }
-        missing = sorted(needed - set(self.results))
-        found: dict[str, _Result] = {}
-        for start in range(0, len(missing), _CHUNK):
-            rows = self.session.execute(
-                select(
-                    StandingRow.key, StandingRow.value, StandingRow.observations, StandingRow.courses
-                ).where(StandingRow.key.in_(missing[start : start + _CHUNK]))
-            )
-            for key, value, observations, courses in rows:
-                found[key] = _Result(
-                    key,
-                    StandingKind.INDICATOR,
-                    0,
-                    None,
-                    None,
-                    None,
-                    False,
-                    StandingStatus.LEVEL,
+    def load_stored(self, students: set[int] | None) -> None:
+        """The stored standings of these students (None: all), read once per run."""
+        query = select(
+            StandingRow.id,
+            StandingRow.key,
+            StandingRow.value,
+            StandingRow.status,
+            StandingRow.met,
+            StandingRow.input_hash,
+            StandingRow.observations,
+            StandingRow.courses,
+        )
+        batches = (
+            [query]
+            if students is None
+            else [
+                query.where(StandingRow.student_id.in_(chunk))
+                for chunk in (sorted(students)[k : k + _CHUNK] for k in range(0, len(students), _CHUNK))
+            ]
+        )
+        for batch in batches:
+            for sid, key, value, status, met, digest, observations, courses in self.session.execute(batch):
+                self.stored[key] = _Stored(
+                    sid,
                     None if value is None else Decimal(value).quantize(Decimal("0.01")),
-                    None,
-                    None,
-                    False,
-                    "",
-                    {},
-                    1,
+                    status,
+                    met,
+                    digest,
                     observations,
                     courses,
-                    "",
                 )
-        return found
 
     def explain_indicators(self, keys: list[str]) -> None:
         """Full explanations for these indicator standings, from the explained path."""
         wanted = [self.results[k] for k in keys]
         if not wanted:
             return
-        pairs = {(r.student_id, r.indicator_id) for r in wanted}
-        students = sorted({s for s, _ in pairs})
-        indicators = sorted({i for _, i in pairs if i is not None})
-        bodies: dict[tuple[int, int | None], list[EvidenceRow]] = defaultdict(list)
-        for start in range(0, len(students), _CHUNK):
-            for row in self.session.scalars(
-                select(EvidenceRow).where(
-                    EvidenceRow.student_id.in_(students[start : start + _CHUNK]),
-                    EvidenceRow.indicator_id.in_(indicators),
-                )
-            ):
-                if (row.student_id, row.indicator_id) in pairs:
-                    bodies[(row.student_id, row.indicator_id)].append(row)
-        cat = _catalogue(self.session, indicators)
-        overrides = active_overrides(self.session, students)
+        pairs = {(r.student_id, r.indicator_id or 0) for r in wanted}
+        bodies = self.bodies if self.bodies is not None else _evidence_rows(self.session, pairs)
+        cat = self.cat or _catalogue(self.session, {i for _, i in pairs})
+        overrides = self.overrides
         for r in wanted:
             assert r.indicator_id is not None
-            rows = bodies[(r.student_id, r.indicator_id)]
+            rows = bodies.get((r.student_id, r.indicator_id), [])
             if r.course_id is not None:
                 rows = [e for e in rows if e.course_id == r.course_id]
             policy = self.policy(r.course_id)
@@ -617,50 +674,25 @@ class _Run:
     def write(self) -> list[StandingChange]:
         """Insert new standings, update those whose inputs changed; return value changes."""
         keys = sorted(self.results)
-        stored: dict[str, tuple[int, Decimal | None, StandingStatus, bool | None, str]] = {}
-        for start in range(0, len(keys), _CHUNK):
-            for sid, key, value, status, met, digest in self.session.execute(
-                select(
-                    StandingRow.id,
-                    StandingRow.key,
-                    StandingRow.value,
-                    StandingRow.status,
-                    StandingRow.met,
-                    StandingRow.input_hash,
-                ).where(StandingRow.key.in_(keys[start : start + _CHUNK]))
-            ):
-                stored[key] = (
-                    sid,
-                    None if value is None else Decimal(value).quantize(Decimal("0.01")),
-                    status,
-                    met,
-                    digest,
-                )
-        to_write = [k for k in keys if k not in stored or stored[k][4] != self.results[k].input_hash]
+        stored = self.stored
+        to_write = [k for k in keys if k not in stored or stored[k].input_hash != self.results[k].input_hash]
         if self.explain:
             self.explain_indicators([k for k in to_write if self.results[k].kind is StandingKind.INDICATOR])
         now = utcnow()
         inserts = [self._row(self.results[k], now) for k in to_write if k not in stored]
-        updates = [{"id": stored[k][0], **self._row(self.results[k], now)} for k in to_write if k in stored]
-        ids: dict[str, int] = {}
-        for start in range(0, len(inserts), 5000):
-            batch = inserts[start : start + 5000]
-            for sid, key in self.session.execute(
-                insert(StandingRow).returning(StandingRow.id, StandingRow.key, sort_by_parameter_order=True),
-                batch,
-            ):
-                ids[key] = sid
+        updates = [{"id": stored[k].id, **self._row(self.results[k], now)} for k in to_write if k in stored]
+        ids = _insert_standings(self.session, inserts)
         if updates:
             self.session.execute(update(StandingRow), updates)
         changes = []
         for k in to_write:
             r = self.results[k]
             old = stored.get(k)
-            if old is not None and (old[1], old[2], old[3]) == (r.value, r.status, r.met):
+            if old is not None and (old.value, old.status, old.met) == (r.value, r.status, r.met):
                 continue
             changes.append(
                 StandingChange(
-                    standing_id=ids[k] if old is None else old[0],
+                    standing_id=ids[k] if old is None else old.id,
                     key=k,
                     kind=r.kind,
                     student_id=r.student_id,
@@ -668,9 +700,9 @@ class _Run:
                     indicator_id=r.indicator_id,
                     standard_id=r.standard_id,
                     habit=r.habit,
-                    old_value=None if old is None else old[1],
+                    old_value=None if old is None else old.value,
                     new_value=r.value,
-                    old_status=None if old is None else old[2],
+                    old_status=None if old is None else old.status,
                     new_status=r.status,
                     comment=r.summary,
                 )
@@ -739,11 +771,16 @@ def recompute(
     else:
         pairs = None
         wanted_keys = None
-    col = load_evidence_columns(session, pairs)
+    if pairs is not None and explain and len(pairs) <= _ROWS_FOR_SMALL_RUNS:
+        run.bodies = _evidence_rows(session, pairs)
+        col = _columns_of(run.bodies)
+    else:
+        col = load_evidence_columns(session, pairs)
     indicator_ids = None if pairs is None else {i for _, i in pairs}
-    cat = _catalogue(session, indicator_ids)
+    cat = run.cat = _catalogue(session, indicator_ids)
     students = None if pairs is None else {s for s, _ in pairs}
-    overrides = active_overrides(session, students)
+    overrides = run.overrides = active_overrides(session, students)
+    run.load_stored(students)
     run.indicators(col, cat, wanted_keys, overrides)
     rollups: set[tuple[int, int, int | None]] = set()
     for r in list(run.results.values()):
@@ -751,3 +788,75 @@ def recompute(
             rollups.add((r.student_id, r.standard_id, r.course_id))
     run.rollups(cat, rollups, overrides)
     return run.write()
+
+
+_COPY_COLUMNS = (
+    "id",
+    "key",
+    "kind",
+    "student_id",
+    "course_id",
+    "indicator_id",
+    "standard_id",
+    "habit",
+    "status",
+    "value",
+    "computed_value",
+    "met",
+    "overridden",
+    "method",
+    "params",
+    "min_observations",
+    "observations",
+    "courses",
+    "summary",
+    "explanation",
+    "input_hash",
+    "computed_at",
+)
+
+
+def _insert_standings(session: Session, rows: list[dict[str, Any]]) -> dict[str, int]:
+    """Insert new standing rows fast; their ids by key.
+
+    Ids are taken up front (PostgreSQL: from the sequence; SQLite, a single writer: after the
+    highest id) so no RETURNING is needed; PostgreSQL then loads them with COPY.
+    """
+    if not rows:
+        return {}
+    connection = session.connection()
+    if connection.dialect.name == "postgresql":
+        ids = [
+            int(r[0])
+            for r in connection.exec_driver_sql(
+                "SELECT nextval(pg_get_serial_sequence('standings', 'id')) FROM generate_series(1, %(n)s)",
+                {"n": len(rows)},
+            )
+        ]
+    else:
+        top = int(connection.execute(select(func.coalesce(func.max(StandingRow.id), 0))).scalar_one())
+        ids = list(range(top + 1, top + 1 + len(rows)))
+    for row, new_id in zip(rows, ids, strict=True):
+        row["id"] = new_id
+    if connection.dialect.name == "postgresql":
+        driver = connection.connection.driver_connection
+        assert driver is not None
+        with (
+            driver.cursor() as cursor,
+            cursor.copy(f"COPY standings ({', '.join(_COPY_COLUMNS)}) FROM STDIN") as copy,
+        ):
+            for row in rows:
+                copy.write_row([_copy_value(row[c]) for c in _COPY_COLUMNS])
+    else:
+        connection.execute(insert(StandingRow), rows)
+    return {row["key"]: row["id"] for row in rows}
+
+
+def _copy_value(value: Any) -> Any:
+    if isinstance(value, enum.Enum):
+        return value.value
+    if isinstance(value, dict):
+        return json.dumps(value)
+    if isinstance(value, datetime):
+        return value.astimezone(UTC).replace(tzinfo=None)
+    return value

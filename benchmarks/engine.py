@@ -1,0 +1,251 @@
+"""Proficiency engine figures: full recompute rows/s in memory and through the database,
+and the latency of one incremental update. Prints figures; asserts nothing about time.
+
+    python -m benchmarks.engine                      # full shape in memory, small database runs
+    python -m benchmarks.engine --scale 0.1          # a tenth of the students, quicker
+    python -m benchmarks.engine --db-students 2000 --postgres postgresql+psycopg://...
+
+The synthetic district: students × indicators × observations (20 000 × 60 × 8 ≈ 10 M rows at
+scale 1), levels on the 1–4 scale in half points, about 5 % formative, 2 % missing and 1 %
+excluded, six courses of ten indicators, ten standards of six indicators.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import tempfile
+import time
+import uuid
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from pathlib import Path
+
+import numpy as np
+from sqlalchemy import create_engine, insert, text
+from sqlalchemy.engine import make_url
+
+from mappings.bulk import compute, counted_rows
+from mappings.calculation import METHODS, MethodChoice
+from mappings.evidence import Purpose
+from mappings.policy import Policy
+from mappings.scale import default_scale
+from store.database import Database
+from store.evidence import EvidenceRow, Observation, record_observations
+from store.frameworks import Framework, GraduationStandard, PerformanceIndicator
+from store.people import Course, User
+from store.policies import set_district_policy
+from store.recompute import recompute
+
+START = datetime(2026, 9, 1, tzinfo=UTC)
+DEFAULT_POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+CHOICES = {
+    "decaying_average": {"weight": "0.65"},
+    "weighted_average": {"weight": "0.65"},
+    "n_mastery": {"n": "3"},
+}
+
+
+def synthetic_levels(rng: np.random.Generator, rows: int) -> np.ndarray:
+    return rng.integers(2, 9, size=rows).astype(np.int64) * 50  # 1.0 .. 4.0 in halves
+
+
+def in_memory(students: int, indicators: int, observations: int, methods: list[str]) -> None:
+    rng = np.random.default_rng(1)
+    groups = students * indicators
+    rows = groups * observations
+    group = np.repeat(np.arange(groups, dtype=np.int64), observations)
+    level = synthetic_levels(rng, rows)
+    purpose = np.where(rng.random(rows) < 0.05, 0, 1).astype(np.int8)
+    has_level = rng.random(rows) >= 0.02
+    excluded = rng.random(rows) < 0.01
+    scale = default_scale(half_points=True)
+    print(f"in memory: {students} students × {indicators} indicators × {observations} = {rows:,} rows")
+    for name in methods:
+        choice = MethodChoice.of(name, CHOICES.get(name, {}))
+        began = time.perf_counter()
+        counted = counted_rows(
+            has_level=has_level,
+            excluded=excluded,
+            removed=np.zeros(rows, dtype=np.bool_),
+            purpose=purpose,
+            counts=np.ones(rows, dtype=np.int8),
+            replaces=np.full(rows, -1, dtype=np.int64),
+        )
+        result = compute(group, level, counted, groups=groups, choice=choice, scale=scale)
+        took = time.perf_counter() - began
+        print(
+            f"  {choice.describe():32} {took:7.2f} s  {rows / took:12,.0f} rows/s  "
+            f"({int(result.has_value.sum()):,} standings)"
+        )
+
+
+def seed(
+    db: Database, students: int, indicators: int, observations: int
+) -> tuple[list[int], list[int], list[int]]:
+    """A framework, users, courses and evidence, inserted in bulk (not timed)."""
+    rng = np.random.default_rng(2)
+    with db.begin() as session:
+        set_district_policy(session, Policy())
+        framework = Framework(code=f"BENCH-{uuid.uuid4().hex[:6]}", title="Benchmark")
+        session.add(framework)
+        session.flush()
+        indicator_ids: list[int] = []
+        per_standard = 6
+        for s in range((indicators + per_standard - 1) // per_standard):
+            standard = GraduationStandard(framework_id=framework.id, code=f"S{s}", title=f"S{s}")
+            session.add(standard)
+            session.flush()
+            for i in range(per_standard):
+                if len(indicator_ids) == indicators:
+                    break
+                indicator = PerformanceIndicator(
+                    framework_id=framework.id, standard_id=standard.id, code=f"S{s}.PI{i}", title="PI"
+                )
+                session.add(indicator)
+                session.flush()
+                indicator_ids.append(indicator.id)
+        users = [User(issuer="https://bench", sub=f"u{n}") for n in range(students)]
+        courses = [Course(issuer="https://bench", context_id=f"c{n}") for n in range(6)]
+        session.add_all(users + courses)
+        session.flush()
+        student_ids = [u.id for u in users]
+        course_ids = [c.id for c in courses]
+    levels = synthetic_levels(rng, students * indicators * observations)
+    batch: list[dict[str, object]] = []
+    n = 0
+    with db.engine.begin() as conn:
+        for s in student_ids:
+            for k, i in enumerate(indicator_ids):
+                for o in range(observations):
+                    batch.append(
+                        {
+                            "student_id": s,
+                            "indicator_id": i,
+                            "course_id": course_ids[k * 6 // len(indicator_ids)],
+                            "purpose": Purpose.SUMMATIVE,
+                            "level": Decimal(int(levels[n])) / 100,
+                            "assessed_at": START + timedelta(days=o * 7 + int(rng.integers(0, 6))),
+                            "source": "bench",
+                            "source_ref": f"{s}/{i}/{o}",
+                            "attempt": 1,
+                        }
+                    )
+                    n += 1
+                if len(batch) >= 20_000:
+                    conn.execute(insert(EvidenceRow), batch)
+                    batch = []
+        if batch:
+            conn.execute(insert(EvidenceRow), batch)
+    return student_ids, indicator_ids, course_ids
+
+
+def through_database(
+    label: str, url: str, students: int, indicators: int, observations: int, updates: int
+) -> None:
+    db = Database(url)
+    db.create_all()
+    student_ids, indicator_ids, course_ids = seed(db, students, indicators, observations)
+    rows = students * indicators * observations
+    print(f"{label}: {students} students × {indicators} indicators × {observations} = {rows:,} rows")
+    for explain in (False, True):
+        if explain:
+            with db.engine.begin() as conn:
+                conn.execute(text("DELETE FROM standings"))
+        began = time.perf_counter()
+        with db.begin() as session:
+            changes = recompute(session, explain=explain)
+        took = time.perf_counter() - began
+        what = "with explanations" if explain else "values, explanations on read"
+        print(
+            f"  full recompute, {what:30} {took:7.2f} s  {rows / took:10,.0f} rows/s  "
+            f"({len(changes):,} standings written)"
+        )
+    rng = np.random.default_rng(3)
+    latencies = []
+    for n in range(updates):
+        s = student_ids[int(rng.integers(len(student_ids)))]
+        k = int(rng.integers(len(indicator_ids)))
+        c = course_ids[k * 6 // len(indicator_ids)]
+        observation = Observation(
+            student_id=s,
+            indicator_id=indicator_ids[k],
+            course_id=c,
+            source="bench-update",
+            source_ref=f"update/{n}",
+            assessed_at=START + timedelta(days=100 + n),
+            level=Decimal(int(rng.integers(2, 9)) * 50) / 100,
+        )
+        began = time.perf_counter()
+        with db.begin() as session:
+            keys = record_observations(session, [observation])
+            recompute(session, keys)
+        latencies.append((time.perf_counter() - began) * 1000)
+    latencies.sort()
+    p99 = latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))]
+    print(
+        f"  one incremental update (record + recompute + commit), {updates} runs: "
+        f"p50 {statistics.median(latencies):.2f} ms, p99 {p99:.2f} ms"
+    )
+    db.dispose()
+
+
+def postgres_reachable(url: str) -> bool:
+    try:
+        engine = create_engine(url, connect_args={"connect_timeout": 3})
+        with engine.connect():
+            pass
+        engine.dispose()
+    except Exception:  # noqa: BLE001 (any failure means: not reachable, skip it)
+        return False
+    return True
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--students", type=int, default=20_000, help="students in memory at scale 1")
+    parser.add_argument("--indicators", type=int, default=60)
+    parser.add_argument("--observations", type=int, default=8)
+    parser.add_argument("--scale", type=float, default=1.0, help="fraction of --students to use in memory")
+    parser.add_argument("--methods", default="all", help="comma-separated, or 'all'")
+    parser.add_argument("--db-students", type=int, default=500, help="students in the database runs")
+    parser.add_argument("--updates", type=int, default=300, help="incremental updates to time")
+    parser.add_argument("--postgres", default=os.environ.get("DATABASE_URL") or DEFAULT_POSTGRES)
+    parser.add_argument("--skip-memory", action="store_true")
+    parser.add_argument("--skip-sqlite", action="store_true")
+    parser.add_argument("--skip-postgres", action="store_true")
+    args = parser.parse_args()
+    methods = list(METHODS) if args.methods == "all" else [m.strip() for m in args.methods.split(",")]
+    if not args.skip_memory:
+        in_memory(max(1, int(args.students * args.scale)), args.indicators, args.observations, methods)
+    if not args.skip_sqlite:
+        with tempfile.TemporaryDirectory() as folder:
+            url = f"sqlite:///{Path(folder) / 'bench.db'}"
+            through_database(
+                "SQLite", url, args.db_students, args.indicators, args.observations, args.updates
+            )
+    if not args.skip_postgres:
+        admin_url = args.postgres
+        if not postgres_reachable(admin_url):
+            print(f"PostgreSQL: not reachable at {make_url(admin_url).host}; skipped")
+            return
+        name = f"pbbench_{uuid.uuid4().hex[:8]}"
+        admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+        with admin.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+        try:
+            url = make_url(admin_url).set(database=name).render_as_string(hide_password=False)
+            through_database(
+                "PostgreSQL", url, args.db_students, args.indicators, args.observations, args.updates
+            )
+        finally:
+            with admin.connect() as conn:
+                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            admin.dispose()
+
+
+if __name__ == "__main__":
+    main()
