@@ -35,3 +35,8 @@ def upgrade(url: str, revision: str = "head") -> None:
 def is_current(database: Database) -> bool:
     """Whether the schema exists (migrations have run at least once)."""
     return inspect(database.engine).has_table("alembic_version")
+
+
+def stamp_head(url: str) -> None:
+    """Mark a schema made by `create_all` (tests) as current, without running migrations."""
+    command.stamp(alembic_config(url), "head")

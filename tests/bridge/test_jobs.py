@@ -1,0 +1,84 @@
+"""Syncs as Celery tasks on the real Redis, and in a background thread without it."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+from click.testing import CliRunner
+
+import bridge.jobs
+from bridge.jobs import Dispatcher, make_celery
+from bridge.runs import start_run
+from pbridge.cli import main
+from store.migrate import stamp_head, upgrade
+from store.sync_runs import RunStatus, SyncRun
+from tests.bridge.conftest import aligned_course
+from tests.stack import running_stack
+
+
+def _wait_for(database, run_id, seconds=60):
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        with database.begin() as session:
+            run = session.get(SyncRun, run_id)
+            if run.finished_at is not None:
+                session.expunge(run)
+                return run
+        time.sleep(0.1)
+    raise AssertionError(f"run {run_id} did not finish in {seconds} s")
+
+
+def test_a_run_dispatched_without_redis_runs_in_the_background(database):
+    with running_stack(database) as stack:
+        course = aligned_course(stack)
+        run_id = start_run(database, [course.course_id], trigger="teacher")
+        Dispatcher(course.bridge).dispatch(run_id)
+        run = _wait_for(database, run_id)
+        assert run.status is RunStatus.SUCCEEDED
+        assert run.written == 2 * len(course.learners)
+        assert run.units_done == run.units_total == 1
+
+
+@pytest.mark.redis
+def test_celery_workers_on_redis_sync_each_course_as_a_task(database, redis_url, redis_client, monkeypatch):
+    from celery.contrib.testing.worker import start_worker
+
+    with running_stack(database) as stack:
+        course = aligned_course(stack)
+        monkeypatch.setenv("DATABASE_URL", database.url)
+        monkeypatch.setenv("PBRIDGE_SECRET_KEY", stack.settings.secret_key)
+        monkeypatch.setenv("REDIS_URL", redis_url)
+        bridge.jobs._worker_bridge.cache_clear()
+        app = make_celery(stack.settings.replace(redis_url=redis_url))
+        run_id = start_run(database, [course.course_id], trigger="schedule")
+        with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=10):
+            Dispatcher(course.bridge, celery=app).dispatch(run_id)
+            run = _wait_for(database, run_id)
+        bridge.jobs._worker_bridge.cache_clear()
+        assert run.status is RunStatus.SUCCEEDED
+        assert run.written == 2 * len(course.learners)
+
+
+def test_the_sync_command_prints_what_it_did(database, monkeypatch):
+    if not database.url.startswith("sqlite"):
+        pytest.skip("the CLI test migrates its own SQLite file")
+    with running_stack(database) as stack:
+        course = aligned_course(stack)
+        monkeypatch.setenv("DATABASE_URL", database.url)
+        monkeypatch.setenv("PBRIDGE_SECRET_KEY", stack.settings.secret_key)
+        stamp_head(database.url)  # the fixture made the schema; the CLI wants it marked current
+        result = CliRunner().invoke(main, ["sync", "--course", str(course.course_id)])
+        assert result.exit_code == 0, result.output
+        assert f"{2 * len(course.learners)} written" in result.output
+        again = CliRunner().invoke(main, ["sync", "--all"])
+        assert " 0 written" in again.output
+
+
+def test_the_sync_command_refuses_an_unknown_course(database, monkeypatch, tmp_path):
+    url = f"sqlite:///{tmp_path / 'cli.db'}"
+    upgrade(url)
+    monkeypatch.setenv("DATABASE_URL", url)
+    result = CliRunner().invoke(main, ["sync", "--course", "999"])
+    assert result.exit_code == 1
+    assert "there is no course [999]" in result.output
