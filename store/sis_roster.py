@@ -207,42 +207,57 @@ def upsert_records(
     """Insert or update records by sourcedId in one statement per batch; returns the count.
 
     Each record maps column names (see `record_columns`) to values and must carry
-    `sourced_id`; a column it leaves out gets the column's default, so give full records.
-    Marks nothing absent: a delta carries only what changed. Re-activates a record we had
-    marked absent when it comes back.
+    `sourced_id`. A column a record leaves out keeps its stored value (a new record gets
+    the column's default): a OneRoster 1.2 CSV without roles.csv does not wipe users' roles. Marks nothing absent: a delta carries
+    only what changed. Re-activates a record we had marked absent when it comes back.
     """
-    if not records:
-        return 0
+    groups: dict[frozenset[str], list[Mapping[str, Any]]] = {}
+    for record in records:
+        groups.setdefault(frozenset(record), []).append(record)
+    for group in groups.values():
+        _upsert_group(session, collection, connection_id, group, seen_at=seen_at)
+    return len(records)
+
+
+def _upsert_group(
+    session: Session,
+    collection: str,
+    connection_id: int,
+    records: Sequence[Mapping[str, Any]],
+    *,
+    seen_at: datetime,
+) -> None:
+    """Upsert records that all carry the same columns (one executemany)."""
     table = _table(collection)
-    columns = record_columns(collection)
-    defaults: dict[str, Any] = {}
-    for column in table.columns:
-        if column.name not in columns:
-            continue
-        if isinstance(column.type, JSON):
-            defaults[column.name] = []
-        elif column.default is not None and not callable(column.default.arg):  # type: ignore[attr-defined]
-            defaults[column.name] = column.default.arg  # type: ignore[attr-defined]
-        else:
-            defaults[column.name] = None
+    given = [c for c in record_columns(collection) if c in records[0] and c != "seen_at"]
     tracks_absence = "marked_absent_at" in table.c
     rows = []
     for record in records:
-        row = {name: record.get(name, defaults[name]) for name in columns}
+        row = {name: record[name] for name in given}
         row["connection_id"] = connection_id
         row["sourced_id"] = record["sourced_id"]
         row["seen_at"] = seen_at
         if tracks_absence:
             row["marked_absent_at"] = None
         rows.append(row)
+    for column in table.columns:  # new records need the defaults of what is left out
+        if column.name in rows[0] or column.name == "id":
+            continue
+        if isinstance(column.type, JSON):
+            default: Any = []
+        elif column.default is not None and not callable(column.default.arg):  # type: ignore[attr-defined]
+            default = column.default.arg  # type: ignore[attr-defined]
+        else:
+            continue
+        for row in rows:
+            row[column.name] = default
     statement = _insert_for(session, table)
-    updated = [*columns, "marked_absent_at"] if tracks_absence else list(columns)
+    updated = [*given, "seen_at"] + (["marked_absent_at"] if tracks_absence else [])
     statement = statement.on_conflict_do_update(
         index_elements=["connection_id", "sourced_id"],
         set_={name: statement.excluded[name] for name in updated},
     )
     session.execute(statement, rows)
-    return len(rows)
 
 
 def mark_absent(session: Session, collection: str, connection_id: int, *, seen_before: datetime) -> int:
