@@ -209,7 +209,8 @@ def upsert_records(
     Each record maps column names (see `record_columns`) to values and must carry
     `sourced_id`. A column a record leaves out keeps its stored value (a new record gets
     the column's default): a OneRoster 1.2 CSV without roles.csv does not wipe users'
-    roles. Marks nothing absent: a delta carries only what changed. Re-activates a record we had marked absent when it comes back.
+    roles. Marks nothing absent: a delta carries only what changed. Re-activates a record
+    we had marked absent when it comes back.
     """
     groups: dict[frozenset[str], list[Mapping[str, Any]]] = {}
     for record in records:

@@ -182,3 +182,15 @@ def test_class_context_gives_school_and_term_dates(database):
     assert contexts["k1"].school_sourced_id == "s1"
     assert contexts["k2"].term_sourced_id is None
     assert "missing" not in contexts
+
+
+def test_a_column_left_out_keeps_its_stored_value(database):
+    with database.begin() as session:
+        cid = _connection(session)
+        upsert_records(session, "users", cid, [_user("u1", role="teacher")], seen_at=T0)
+        upsert_records(session, "users", cid, [{"sourced_id": "u1", "given_name": "New"}], seen_at=T0)
+        upsert_records(session, "users", cid, [{"sourced_id": "u2", "given_name": "Fresh"}], seen_at=T0)
+        assert find_record(session, "users", cid, "u1").role == "teacher"
+        assert find_record(session, "users", cid, "u1").given_name == "New"
+        fresh = find_record(session, "users", cid, "u2")
+        assert (fresh.role, fresh.status, fresh.grades) == ("", "active", [])
