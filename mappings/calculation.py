@@ -11,6 +11,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from functools import partial
+from typing import Protocol
 
 from mappings.evidence import Evidence, Purpose
 from mappings.explanation import Explanation
@@ -256,64 +257,44 @@ def _run(
     )
 
 
-def latest(
-    evidence: Sequence[Evidence],
-    *,
-    scale: Scale,
-    min_observations: int = 1,
-    counts: Purpose = Purpose.SUMMATIVE,
-    override: Override | None = None,
-) -> Result:
-    """The most recent counted score: where the student is now, if the last task was typical."""
-    return _run("latest", evidence, {}, scale, min_observations, counts, override)
+class SimpleMethod(Protocol):
+    """A method without parameters of its own: latest, highest, mean, median, mode, power law."""
+
+    def __call__(
+        self,
+        evidence: Sequence[Evidence],
+        *,
+        scale: Scale,
+        min_observations: int = 1,
+        counts: Purpose = Purpose.SUMMATIVE,
+        override: Override | None = None,
+    ) -> Result: ...
 
 
-def highest(
-    evidence: Sequence[Evidence],
-    *,
-    scale: Scale,
-    min_observations: int = 1,
-    counts: Purpose = Purpose.SUMMATIVE,
-    override: Override | None = None,
-) -> Result:
-    """The best counted score: what the student has shown they can do at least once."""
-    return _run("highest", evidence, {}, scale, min_observations, counts, override)
+def _simple(name: str, doc: str) -> SimpleMethod:
+    def method(
+        evidence: Sequence[Evidence],
+        *,
+        scale: Scale,
+        min_observations: int = 1,
+        counts: Purpose = Purpose.SUMMATIVE,
+        override: Override | None = None,
+    ) -> Result:
+        return _run(name, evidence, {}, scale, min_observations, counts, override)
+
+    method.__name__ = method.__qualname__ = name
+    method.__doc__ = doc
+    return method
 
 
-def mean(
-    evidence: Sequence[Evidence],
-    *,
-    scale: Scale,
-    min_observations: int = 1,
-    counts: Purpose = Purpose.SUMMATIVE,
-    override: Override | None = None,
-) -> Result:
-    """The mean of the counted scores: every observation weighs the same."""
-    return _run("mean", evidence, {}, scale, min_observations, counts, override)
-
-
-def median(
-    evidence: Sequence[Evidence],
-    *,
-    scale: Scale,
-    min_observations: int = 1,
-    counts: Purpose = Purpose.SUMMATIVE,
-    override: Override | None = None,
-) -> Result:
-    """The middle counted score: one unusually good or bad day moves it little."""
-    return _run("median", evidence, {}, scale, min_observations, counts, override)
-
-
-def mode(
-    evidence: Sequence[Evidence],
-    *,
-    scale: Scale,
-    min_observations: int = 1,
-    counts: Purpose = Purpose.SUMMATIVE,
-    override: Override | None = None,
-) -> Result:
-    """The level shown most often (ties go to the higher level): the student's usual work."""
-    return _run("mode", evidence, {}, scale, min_observations, counts, override)
+latest = _simple("latest", "The most recent counted score: where the student is now.")
+highest = _simple("highest", "The best counted score: what the student has shown at least once.")
+mean = _simple("mean", "The mean of the counted scores: every observation weighs the same.")
+median = _simple("median", "The middle counted score: one unusual day moves it little.")
+mode = _simple("mode", "The level shown most often (ties go higher): the student's usual work.")
+power_law = _simple(
+    "power_law", "Marzano's learning curve at the latest attempt: growth shown, not averaged away."
+)
 
 
 def decaying_average(
@@ -357,15 +338,3 @@ def n_mastery(
     if mastery is not None:
         params["mastery"] = mastery
     return _run("n_mastery", evidence, params, scale, min_observations, counts, override)
-
-
-def power_law(
-    evidence: Sequence[Evidence],
-    *,
-    scale: Scale,
-    min_observations: int = 1,
-    counts: Purpose = Purpose.SUMMATIVE,
-    override: Override | None = None,
-) -> Result:
-    """Marzano's learning curve at the latest attempt: growth shown, not averaged away."""
-    return _run("power_law", evidence, {}, scale, min_observations, counts, override)
