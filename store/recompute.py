@@ -18,13 +18,12 @@ then built from the same evidence when a page first reads it.
 
 from __future__ import annotations
 
-import enum
 import json
 import zlib
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC
 from decimal import Decimal
 from typing import Any
 
@@ -33,7 +32,7 @@ from sqlalchemy import Integer, case, cast, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from mappings.bulk import GroupValues, IntArray, compute, counted_rows
-from mappings.calculation import calculate
+from mappings.calculation import MethodChoice, calculate
 from mappings.evidence import EvidenceStatus, Purpose
 from mappings.policy import Policy
 from mappings.rollup import IndicatorResult, roll_up
@@ -375,8 +374,15 @@ class _Run:
         self.cat: _Catalogue | None = None
         self.overrides: dict[str, Override] = {}
         self.stored: dict[str, _Stored] = {}
+        self._digests: dict[tuple[MethodChoice, int], str] = {}
         #: the evidence rows themselves, when an incremental run loaded them (for explanations)
         self.bodies: dict[tuple[int, int], list[EvidenceRow]] | None = None
+
+    def _method_digest(self, choice: MethodChoice, min_observations: int) -> str:
+        key = (choice, min_observations)
+        if key not in self._digests:
+            self._digests[key] = _digest(choice, min_observations, None)
+        return self._digests[key]
 
     def policy(self, course_id: int | None) -> Policy:
         return self.district if course_id is None else self.courses.get(course_id, self.district)
@@ -512,7 +518,12 @@ class _Run:
                 min_observations=policy.min_observations,
                 observations=int(v.observations[local]),
                 courses=int(course_count[g]),
-                input_hash=f"{int(hashes[g]):016x}" + _digest(choice, policy.min_observations, override),
+                input_hash=f"{int(hashes[g]):016x}"
+                + (
+                    _digest(choice, policy.min_observations, override)
+                    if override is not None
+                    else self._method_digest(choice, policy.min_observations)
+                ),
             )
 
     def rollups(
@@ -846,17 +857,36 @@ def _insert_standings(session: Session, rows: list[dict[str, Any]]) -> dict[str,
             cursor.copy(f"COPY standings ({', '.join(_COPY_COLUMNS)}) FROM STDIN") as copy,
         ):
             for row in rows:
-                copy.write_row([_copy_value(row[c]) for c in _COPY_COLUMNS])
+                copy.write_row(_copy_row(row))
     else:
         connection.execute(insert(StandingRow), rows)
     return {row["key"]: row["id"] for row in rows}
 
 
-def _copy_value(value: Any) -> Any:
-    if isinstance(value, enum.Enum):
-        return value.value
-    if isinstance(value, dict):
-        return json.dumps(value)
-    if isinstance(value, datetime):
-        return value.astimezone(UTC).replace(tzinfo=None)
-    return value
+def _copy_row(row: dict[str, Any]) -> tuple[Any, ...]:
+    """One standing as COPY text takes it: enums by value, JSON as text, naive UTC times."""
+    explanation = row["explanation"]
+    return (
+        row["id"],
+        row["key"],
+        row["kind"].value,
+        row["student_id"],
+        row["course_id"],
+        row["indicator_id"],
+        row["standard_id"],
+        row["habit"],
+        row["status"].value,
+        row["value"],
+        row["computed_value"],
+        row["met"],
+        row["overridden"],
+        row["method"],
+        json.dumps(row["params"]),
+        row["min_observations"],
+        row["observations"],
+        row["courses"],
+        row["summary"],
+        None if explanation is None else json.dumps(explanation),
+        row["input_hash"],
+        row["computed_at"].astimezone(UTC).replace(tzinfo=None),
+    )
