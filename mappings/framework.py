@@ -32,8 +32,12 @@ FRAMEWORK_TITLE_MAX = 500
 CONTENT_AREA_TITLE_MAX = 500
 LABEL_MAX = 200
 IDENTIFIER_MAX = 100
+LEVEL_VALUE_LIMIT = Decimal(10000)
+_PLAIN_LIMIT = Decimal("1e20")
 
 _COLOUR = re.compile(r"#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6})")
+_LINE_BREAKS = re.compile(r"\r\n|[\r\u2028\u2029]")
+_CONTROLS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
 
 class StandardKind(enum.Enum):
@@ -58,7 +62,16 @@ class StandardKind(enum.Enum):
 
 def clean_text(text: str) -> str:
     """One form for statements from any source: outer blanks stripped, line ends as ``\\n``."""
-    return text.replace("\r\n", "\n").replace("\r", "\n").strip()
+    return _LINE_BREAKS.sub("\n", text).strip()
+
+
+def _refuse_controls(text: str, what: str) -> None:
+    """Control characters print as nothing and PostgreSQL refuses NUL: name the first one."""
+    found = _CONTROLS.search(text)
+    if found:
+        raise FrameworkImportError(
+            f"the {what} contains the control character U+{ord(found.group()):04X}; remove it"
+        )
 
 
 def _check_code(code: str) -> None:
@@ -68,12 +81,14 @@ def _check_code(code: str) -> None:
         raise FrameworkImportError(f"the code {code!r} has blanks at its ends or a line break")
     if len(code) > CODE_MAX:
         raise FrameworkImportError(f"the code '{code[:40]}...' is longer than {CODE_MAX} characters")
+    _refuse_controls(code, "code")
 
 
 def _checked_text(text: str, *, what: str, limit: int | None, required: bool) -> str:
     if not isinstance(text, str):
         raise FrameworkImportError(f"the {what} must be text")
     cleaned = clean_text(text)
+    _refuse_controls(cleaned, what)
     if required and not cleaned:
         raise FrameworkImportError(f"the {what} is empty")
     if limit is not None and len(cleaned) > limit:
@@ -88,6 +103,7 @@ def _checked_identifier(identifier: str | None) -> str | None:
         raise FrameworkImportError("the CASE identifier is empty")
     if len(identifier) > IDENTIFIER_MAX:
         raise FrameworkImportError(f"the CASE identifier is longer than {IDENTIFIER_MAX} characters")
+    _refuse_controls(identifier, "CASE identifier")
     return identifier.strip()
 
 
@@ -205,8 +221,9 @@ class FrameworkDocument:
                     raise FrameworkImportError(
                         f"'{standard.code}' is a {standard.kind.words} but is listed with the {kind.plural}"
                     )
-        for level in self.scale.levels:
-            check_level(level)
+        levels = tuple(check_level(level) for level in self.scale.levels)
+        if levels != self.scale.levels:
+            _set(self, "scale", Scale(levels, self.scale.meets, self.scale.half_points))
         seen: set[str] = set()
         for item in self.items():
             if item.code in seen:
@@ -259,25 +276,36 @@ def _standard_items(standards: tuple[GraduationStandard, ...]) -> Iterator[Frame
 def plain_decimal(value: Decimal) -> Decimal:
     """The same number without trailing zeros or exponent (3.00 → 3, 2.50 → 2.5)."""
     normal = value.normalize()
-    if normal == normal.to_integral_value():
+    if normal.is_finite() and abs(normal) < _PLAIN_LIMIT and normal == normal.to_integral_value():
         return normal.quantize(Decimal(1))
     return normal
 
 
-def check_level(level: Level) -> None:
-    """A level's label and colour fit the tables and the colour is a CSS hex colour."""
-    _checked_text(level.label, what="level label", limit=LABEL_MAX, required=True)
+def check_level_value(value: Decimal) -> Decimal:
+    """A level value the tables can hold: -9999.99 to 9999.99, at most two decimals."""
+    if not value.is_finite() or abs(value) >= LEVEL_VALUE_LIMIT or value != value.quantize(Decimal("0.01")):
+        raise FrameworkImportError(
+            f"the level value {value} cannot be stored: use a number from -9999.99 to 9999.99"
+            " with at most two decimals"
+        )
+    return value
+
+
+def check_level(level: Level) -> Level:
+    """The level with its texts cleaned, once its label and colour are fit to store."""
+    check_level_value(level.value)
+    label = _checked_text(level.label, what="level label", limit=LABEL_MAX, required=True)
+    description = _checked_text(level.description, what="level description", limit=None, required=False)
     if not isinstance(level.colour, str) or not _COLOUR.fullmatch(level.colour):
         raise FrameworkImportError(
             f"the colour {level.colour!r} of level {level.value} is not a colour like '#2e7d32'"
         )
+    return Level(level.value, label, level.colour, description)
 
 
 def build_scale(levels: tuple[Level, ...], *, meets: Decimal, half_points: bool) -> Scale:
     """A scale from levels in any order, refused with `FrameworkImportError` when unusable."""
-    for level in levels:
-        check_level(level)
-    ordered = tuple(sorted(levels, key=lambda level: level.value))
+    ordered = tuple(sorted((check_level(level) for level in levels), key=lambda level: level.value))
     values = [level.value for level in ordered]
     duplicates = sorted({v for v in values if values.count(v) > 1})
     if duplicates:

@@ -72,6 +72,7 @@ from mappings.framework import (
     PerformanceIndicator,
     StandardKind,
     build_scale,
+    check_level_value,
     plain_decimal,
 )
 from mappings.framework_formats.places import CodeBook, FilePlace, located
@@ -150,7 +151,7 @@ def parse(data: bytes | str, *, file_name: str) -> FrameworkDocument:
     """Read a CFPackage; `FrameworkImportError` names the entry, identifier and field if wrong."""
     text = data if isinstance(data, str) else _decoded(data, file_name)
     try:
-        package = json.loads(text)
+        package = json.loads(text, parse_constant=_refuse_constant)
     except json.JSONDecodeError as error:
         raise FrameworkImportError(
             f"this is not valid JSON: {error.msg}",
@@ -165,6 +166,11 @@ def parse(data: bytes | str, *, file_name: str) -> FrameworkDocument:
             where=file_name,
         )
     return _PackageReader(file_name, package).document()
+
+
+def _refuse_constant(name: str) -> Any:
+    """JSON has no NaN or Infinity (Python's reader would accept them)."""
+    raise json.JSONDecodeError(f"{name} is not a JSON number", name, 0)
 
 
 def _decoded(data: bytes, file_name: str) -> str:
@@ -400,7 +406,7 @@ class _PackageReader:
             return None
         if isinstance(value, str) and re.fullmatch(r"-?[0-9]{1,9}", value.strip()):
             return int(value)
-        if isinstance(value, bool) or not isinstance(value, int | float) or value != int(value):
+        if isinstance(value, bool) or not isinstance(value, int | float) or not float(value).is_integer():
             raise entry.place("sequenceNumber").error(
                 f"'sequenceNumber' must be a whole number, not {value!r}"
             )
@@ -600,6 +606,8 @@ class _PackageReader:
             score = _number(entry, "score")
             if score is None:
                 raise entry.place("score").error("a level needs a numeric 'score'")
+            with located(entry.place("score")):
+                check_level_value(score)
             description = (entry.text("description") or "").strip()
             label = (entry.text("quality") or description).strip()
             if not label:

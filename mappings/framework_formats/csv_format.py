@@ -45,6 +45,7 @@ from mappings.framework import (
     StandardKind,
     build_scale,
     check_level,
+    check_level_value,
 )
 from mappings.framework_formats.places import CodeBook, CsvPlace, located
 from mappings.framework_formats.text_values import (
@@ -377,7 +378,7 @@ class _Builder:
         levels = []
         for row in level_rows:
             with located(row.at(self.file, "value")):
-                value = decimal_from(row.get("value"), what="level value")
+                value = check_level_value(decimal_from(row.get("value"), what="level value"))
             level = Level(
                 value, row.get("title"), row.get("colour"), row.cells.get("description", "").strip()
             )

@@ -62,6 +62,7 @@ from mappings.framework import (
     StandardKind,
     build_scale,
     check_level,
+    check_level_value,
 )
 from mappings.framework_formats.places import CodeBook, FilePlace, located
 from mappings.framework_formats.text_values import (
@@ -268,7 +269,7 @@ class _Reader:
             level_map.only(_LEVEL_KEYS)
             value_text = level_map.text("value", required=True) or ""
             with located(level_map.place("value")):
-                value = decimal_from(value_text, what="level value")
+                value = check_level_value(decimal_from(value_text, what="level value"))
             level = Level(
                 value=value,
                 label=(level_map.text("label", required=True) or "").strip(),

@@ -457,6 +457,22 @@ def without(mapping: dict[str, Any], key: str) -> None:
             " field 'code': 'code' is missing or empty",
         ),
         (b'{"CFDocument": "\xff"}', "district.json, line 1: the file is not UTF-8 text"),
+        (
+            '{"CFDocument": {"identifier": "d", "title": NaN}}',
+            "line 1, column 1: this is not valid JSON: NaN is not a JSON number",
+        ),
+        (
+            broken(
+                lambda p: p["CFRubrics"][0]["CFRubricCriteria"][0]["CFRubricCriterionLevels"][0].update(
+                    score=1e6
+                )
+            ),
+            "field 'score': the level value 1000000 cannot be stored",
+        ),
+        (
+            broken(lambda p: p["CFItems"][2].update(fullStatement="Solve\u0000")),
+            "CFItems[2] (identifier i-ind1): the title contains the control character U+0000",
+        ),
     ],
 )
 def test_bad_packages_are_refused_naming_entry_identifier_and_field(text, message):

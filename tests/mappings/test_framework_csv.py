@@ -129,6 +129,10 @@ def replace_line(number: int, new: str) -> str:
         ),
         (replace_line(3, "level,,,Not yet,,1,,,,,"), "line 3, column 'colour': a level row needs a colour"),
         (
+            replace_line(3, "level,,,Not yet,,1e6,#b3261e,,,,"),
+            "line 3, column 'value': the level value 1000000 cannot be stored",
+        ),
+        (
             replace_line(2, "framework,DEMO,,Demo framework,,,,2,yes,2,"),
             "line 2, column 'meets': the 'meets' value 2 is not one of the level values (1, 3)",
         ),

@@ -184,6 +184,14 @@ TOO_LONG = SMALL.replace("title: Solve linear equations", "title: " + "x" * 1001
             "code: X\ntitle: Y\ncolour: blue\n",
             "line 3, field 'colour': unknown field 'colour' in the framework",
         ),
+        (
+            SMALL.replace("    - value: 1\n", "    - value: 1.001\n"),
+            "line 8, field 'value': the level value 1.001 cannot be stored: use a number from -9999.99",
+        ),
+        (
+            SMALL.replace("title: Solve linear equations", 'title: "Solve\\0equations"'),
+            f"line {line_of(SMALL, 'code: MATH.1.PI.1')}: the title contains the control character U+0000",
+        ),
     ],
 )
 def test_bad_files_are_refused_naming_line_and_field(text, message):
