@@ -40,7 +40,7 @@ from store.write_ledger import (
 
 TAG = "proficiency"
 KIND = "ags_score"
-BATCH = 50
+BATCH = 1000
 #: statuses that mean "this user cannot get a score here" (Canvas 422 non-student, Moodle 400)
 REFUSED_FOR_USER = {400, 422}
 
@@ -125,7 +125,7 @@ def _column(session: Session, kind: StandingKind, target_id: int) -> Column:
 
 
 def _ensure_line_items(
-    ags: AgsClient, lineitems_url: str, columns: Sequence[Column], outcome: CourseOutcome
+    ags: AgsClient, lineitems_url: str, columns: Sequence[Column], outcome: CourseOutcome, *, concurrency: int
 ) -> dict[str, LineItem]:
     """Our columns by code: found by tag + resourceId, made when missing, maximum kept right."""
     existing: dict[str, LineItem] = {}
@@ -143,7 +143,9 @@ def _ensure_line_items(
             return column, error
 
     if missing:
-        with ThreadPoolExecutor(max_workers=min(8, len(missing)), thread_name_prefix="ags-create") as pool:
+        with ThreadPoolExecutor(
+            max_workers=min(concurrency, len(missing)), thread_name_prefix="ags-create"
+        ) as pool:
             for column, made in pool.map(create, missing):
                 if isinstance(made, PlatformError):
                     outcome.failed += 1
@@ -182,7 +184,7 @@ def push_standings(
         columns, wishes = _columns_and_wishes(session, course_id, writeback, learners)
     if not columns:
         return
-    items = _ensure_line_items(ags, lineitems_url, columns, outcome)
+    items = _ensure_line_items(ags, lineitems_url, columns, outcome, concurrency=bridge.max_concurrency)
 
     by_target: dict[str, list[Wanted]] = {}
     for wish in wishes:

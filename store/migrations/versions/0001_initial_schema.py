@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-23 09:33:28.272207
+Create Date: 2026-11-23 09:50:23.564837
 """
 
 from alembic import op
@@ -136,8 +136,11 @@ def upgrade() -> None:
     sa.Column('target', sa.String(length=1000), nullable=False),
     sa.Column('subject', sa.String(length=255), nullable=False),
     sa.Column('value', sa.String(length=100), nullable=True),
-    sa.Column('payload_hash', sa.String(length=64), nullable=False),
-    sa.Column('written_at', store.types.UtcDateTime(), nullable=False),
+    sa.Column('payload_hash', sa.String(length=64), nullable=True),
+    sa.Column('written_at', store.types.UtcDateTime(), nullable=True),
+    sa.Column('pending_hash', sa.String(length=64), nullable=True),
+    sa.Column('pending_value', sa.String(length=100), nullable=True),
+    sa.Column('pending_at', store.types.UtcDateTime(), nullable=True),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_written_values')),
     sa.UniqueConstraint('kind', 'target', 'subject', name=op.f('uq_written_values_kind_target_subject'))
     )
@@ -368,6 +371,51 @@ def upgrade() -> None:
     sa.ForeignKeyConstraint(['started_by_user_id'], ['users.id'], name=op.f('fk_sync_runs_started_by_user_id_users'), ondelete='SET NULL'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_sync_runs'))
     )
+    op.create_table('alignments',
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), autoincrement=True, nullable=False),
+    sa.Column('course_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('kind', sa.Enum('lms_assignment', 'ags_line_item', 'oneroster_line_item', name='alignmentkind', native_enum=False, length=40), nullable=False),
+    sa.Column('platform_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True),
+    sa.Column('connection_id', sa.Integer(), nullable=True),
+    sa.Column('external_id', sa.String(length=1000), nullable=False),
+    sa.Column('rubric_criterion_id', sa.String(length=255), nullable=False),
+    sa.Column('title', sa.String(length=500), nullable=False),
+    sa.Column('purpose', sa.Enum('formative', 'summative', 'habit_of_work', name='purpose', native_enum=False, length=40), nullable=False),
+    sa.Column('weight', sa.Numeric(precision=8, scale=4), nullable=True),
+    sa.Column('conversion', sa.JSON(), nullable=False),
+    sa.Column('created_at', store.types.UtcDateTime(), nullable=False),
+    sa.Column('updated_at', store.types.UtcDateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['course_id'], ['courses.id'], name=op.f('fk_alignments_course_id_courses'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['platform_id'], ['platforms.id'], name=op.f('fk_alignments_platform_id_platforms'), ondelete='SET NULL'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_alignments')),
+    sa.UniqueConstraint('course_id', 'kind', 'external_id', 'rubric_criterion_id', name=op.f('uq_alignments_course_id_kind_external_id_rubric_criterion_id'))
+    )
+    with op.batch_alter_table('alignments', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_alignments_course_id'), ['course_id'], unique=False)
+
+    op.create_table('calculation_policies',
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), autoincrement=True, nullable=False),
+    sa.Column('scope', sa.String(length=40), nullable=False),
+    sa.Column('course_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True),
+    sa.Column('settings', sa.JSON(), nullable=False),
+    sa.Column('updated_by_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True),
+    sa.Column('updated_at', store.types.UtcDateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['course_id'], ['courses.id'], name=op.f('fk_calculation_policies_course_id_courses'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['updated_by_id'], ['users.id'], name=op.f('fk_calculation_policies_updated_by_id_users'), ondelete='SET NULL'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_calculation_policies')),
+    sa.UniqueConstraint('scope', name=op.f('uq_calculation_policies_scope'))
+    )
+    op.create_table('course_settings',
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), autoincrement=True, nullable=False),
+    sa.Column('course_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('writeback', sa.Enum('standards', 'indicators', 'both', 'none', name='writeback', native_enum=False, length=40), nullable=False),
+    sa.Column('updated_at', store.types.UtcDateTime(), nullable=False),
+    sa.Column('updated_by_user_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True),
+    sa.ForeignKeyConstraint(['course_id'], ['courses.id'], name=op.f('fk_course_settings_course_id_courses'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['updated_by_user_id'], ['users.id'], name=op.f('fk_course_settings_updated_by_user_id_users'), ondelete='SET NULL'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_course_settings')),
+    sa.UniqueConstraint('course_id', name=op.f('uq_course_settings_course_id'))
+    )
     op.create_table('graduation_standards',
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), autoincrement=True, nullable=False),
     sa.Column('framework_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
@@ -505,6 +553,48 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_performance_indicators_case_identifier'), ['case_identifier'], unique=False)
         batch_op.create_index(batch_op.f('ix_performance_indicators_standard_id'), ['standard_id'], unique=False)
 
+    op.create_table('alignment_indicators',
+    sa.Column('alignment_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('indicator_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.ForeignKeyConstraint(['alignment_id'], ['alignments.id'], name=op.f('fk_alignment_indicators_alignment_id_alignments'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['indicator_id'], ['performance_indicators.id'], name=op.f('fk_alignment_indicators_indicator_id_performance_indicators'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('alignment_id', 'indicator_id', name=op.f('pk_alignment_indicators'))
+    )
+    op.create_table('evidence',
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), autoincrement=True, nullable=False),
+    sa.Column('student_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('indicator_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('course_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True),
+    sa.Column('alignment_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True),
+    sa.Column('purpose', sa.Enum('formative', 'summative', 'habit_of_work', name='purpose', native_enum=False, length=40), nullable=False),
+    sa.Column('level', sa.Numeric(precision=6, scale=2), nullable=True),
+    sa.Column('raw_score', sa.Numeric(precision=12, scale=4), nullable=True),
+    sa.Column('raw_max', sa.Numeric(precision=12, scale=4), nullable=True),
+    sa.Column('assessed_at', store.types.UtcDateTime(), nullable=False),
+    sa.Column('source', sa.String(length=40), nullable=False),
+    sa.Column('source_ref', sa.String(length=1000), nullable=False),
+    sa.Column('attempt', sa.Integer(), nullable=False),
+    sa.Column('replaces_evidence_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True),
+    sa.Column('excluded', sa.Boolean(), nullable=False),
+    sa.Column('excluded_reason', sa.Text(), nullable=False),
+    sa.Column('excluded_by_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True),
+    sa.Column('excluded_at', store.types.UtcDateTime(), nullable=True),
+    sa.Column('status', sa.Enum('active', 'removed_at_source', 'student_left', name='evidencestatus', native_enum=False, length=40), nullable=False),
+    sa.Column('recorded_at', store.types.UtcDateTime(), nullable=False),
+    sa.Column('updated_at', store.types.UtcDateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['alignment_id'], ['alignments.id'], name=op.f('fk_evidence_alignment_id_alignments'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['course_id'], ['courses.id'], name=op.f('fk_evidence_course_id_courses'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['excluded_by_id'], ['users.id'], name=op.f('fk_evidence_excluded_by_id_users'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['indicator_id'], ['performance_indicators.id'], name=op.f('fk_evidence_indicator_id_performance_indicators'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['replaces_evidence_id'], ['evidence.id'], name=op.f('fk_evidence_replaces_evidence_id_evidence'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['student_id'], ['users.id'], name=op.f('fk_evidence_student_id_users'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_evidence')),
+    sa.UniqueConstraint('source', 'source_ref', 'indicator_id', name=op.f('uq_evidence_source_source_ref_indicator_id'))
+    )
+    with op.batch_alter_table('evidence', schema=None) as batch_op:
+        batch_op.create_index('ix_evidence_course', ['course_id'], unique=False)
+        batch_op.create_index('ix_evidence_student_indicator', ['student_id', 'indicator_id'], unique=False)
+
     op.create_table('learning_objectives',
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), autoincrement=True, nullable=False),
     sa.Column('indicator_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
@@ -516,12 +606,85 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id', name=op.f('pk_learning_objectives')),
     sa.UniqueConstraint('indicator_id', 'code', name=op.f('uq_learning_objectives_indicator_id_code'))
     )
+    op.create_table('standing_overrides',
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), autoincrement=True, nullable=False),
+    sa.Column('standing_key', sa.String(length=100), nullable=False),
+    sa.Column('student_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('course_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True),
+    sa.Column('indicator_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True),
+    sa.Column('standard_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True),
+    sa.Column('value', sa.Numeric(precision=6, scale=2), nullable=False),
+    sa.Column('author_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('reason', sa.Text(), nullable=False),
+    sa.Column('created_at', store.types.UtcDateTime(), nullable=False),
+    sa.Column('withdrawn_at', store.types.UtcDateTime(), nullable=True),
+    sa.Column('withdrawn_by_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True),
+    sa.ForeignKeyConstraint(['author_id'], ['users.id'], name=op.f('fk_standing_overrides_author_id_users'), ondelete='RESTRICT'),
+    sa.ForeignKeyConstraint(['course_id'], ['courses.id'], name=op.f('fk_standing_overrides_course_id_courses'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['indicator_id'], ['performance_indicators.id'], name=op.f('fk_standing_overrides_indicator_id_performance_indicators'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['standard_id'], ['graduation_standards.id'], name=op.f('fk_standing_overrides_standard_id_graduation_standards'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['student_id'], ['users.id'], name=op.f('fk_standing_overrides_student_id_users'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['withdrawn_by_id'], ['users.id'], name=op.f('fk_standing_overrides_withdrawn_by_id_users'), ondelete='SET NULL'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_standing_overrides'))
+    )
+    with op.batch_alter_table('standing_overrides', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_standing_overrides_standing_key'), ['standing_key'], unique=False)
+
+    op.create_table('standings',
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), autoincrement=True, nullable=False),
+    sa.Column('key', sa.String(length=100), nullable=False),
+    sa.Column('kind', sa.Enum('indicator', 'standard', 'verification', name='standingkind', native_enum=False, length=40), nullable=False),
+    sa.Column('student_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('course_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True),
+    sa.Column('indicator_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True),
+    sa.Column('standard_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True),
+    sa.Column('habit', sa.Boolean(), nullable=False),
+    sa.Column('status', sa.Enum('level', 'insufficient', 'verified', 'not_verified', name='standingstatus', native_enum=False, length=40), nullable=False),
+    sa.Column('value', sa.Numeric(precision=6, scale=2), nullable=True),
+    sa.Column('computed_value', sa.Numeric(precision=6, scale=2), nullable=True),
+    sa.Column('met', sa.Boolean(), nullable=True),
+    sa.Column('overridden', sa.Boolean(), nullable=False),
+    sa.Column('method', sa.String(length=40), nullable=False),
+    sa.Column('params', sa.JSON(), nullable=False),
+    sa.Column('min_observations', sa.Integer(), nullable=False),
+    sa.Column('observations', sa.Integer(), nullable=False),
+    sa.Column('courses', sa.Integer(), nullable=False),
+    sa.Column('summary', sa.String(length=300), nullable=False),
+    sa.Column('explanation', sa.JSON(), nullable=True),
+    sa.Column('input_hash', sa.String(length=40), nullable=False),
+    sa.Column('computed_at', store.types.UtcDateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['course_id'], ['courses.id'], name=op.f('fk_standings_course_id_courses'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['indicator_id'], ['performance_indicators.id'], name=op.f('fk_standings_indicator_id_performance_indicators'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['standard_id'], ['graduation_standards.id'], name=op.f('fk_standings_standard_id_graduation_standards'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['student_id'], ['users.id'], name=op.f('fk_standings_student_id_users'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_standings')),
+    sa.UniqueConstraint('key', name=op.f('uq_standings_key'))
+    )
+    with op.batch_alter_table('standings', schema=None) as batch_op:
+        batch_op.create_index('ix_standings_course_kind', ['course_id', 'kind'], unique=False)
+        batch_op.create_index('ix_standings_student', ['student_id'], unique=False)
+
     # ### end Alembic commands ###
 
 
 def downgrade() -> None:
     # ### commands auto generated by Alembic - please adjust! ###
+    with op.batch_alter_table('standings', schema=None) as batch_op:
+        batch_op.drop_index('ix_standings_student')
+        batch_op.drop_index('ix_standings_course_kind')
+
+    op.drop_table('standings')
+    with op.batch_alter_table('standing_overrides', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_standing_overrides_standing_key'))
+
+    op.drop_table('standing_overrides')
     op.drop_table('learning_objectives')
+    with op.batch_alter_table('evidence', schema=None) as batch_op:
+        batch_op.drop_index('ix_evidence_student_indicator')
+        batch_op.drop_index('ix_evidence_course')
+
+    op.drop_table('evidence')
+    op.drop_table('alignment_indicators')
     with op.batch_alter_table('performance_indicators', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_performance_indicators_standard_id'))
         batch_op.drop_index(batch_op.f('ix_performance_indicators_case_identifier'))
@@ -552,6 +715,12 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_graduation_standards_case_identifier'))
 
     op.drop_table('graduation_standards')
+    op.drop_table('course_settings')
+    op.drop_table('calculation_policies')
+    with op.batch_alter_table('alignments', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_alignments_course_id'))
+
+    op.drop_table('alignments')
     op.drop_table('sync_runs')
     with op.batch_alter_table('sis_users', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_sis_users_user_id'))
