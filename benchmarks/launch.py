@@ -157,7 +157,8 @@ def _report(name: str, wall: float, times: list[float]) -> float:
     p50 = statistics.median(ordered) * 1000 if ordered else float("nan")
     p99 = ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))] * 1000 if ordered else float("nan")
     print(
-        f"{name:28} {len(times):5d} launches  {rate:7.1f} launches/s  tool p50 {p50:6.1f} ms  p99 {p99:6.1f} ms"
+        f"{name:28} {len(times):5d} launches  {rate:7.1f} launches/s  "
+        f"tool p50 {p50:6.1f} ms  p99 {p99:6.1f} ms"
     )
     return rate
 
