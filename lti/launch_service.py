@@ -28,6 +28,7 @@ def complete_launch(session: Session, launch: Launch) -> LaunchSession:
         lis_person_sourcedid=launch.lis_person_sourcedid,
         lms_user_id=_custom(custom, "canvas_user_id", "lms_user_id"),
         launched=True,
+        flush=False,
     )
     if launch.is_admin:
         user.is_admin = True
@@ -48,10 +49,11 @@ def complete_launch(session: Session, launch: Launch) -> LaunchSession:
             ags_scopes=list(launch.ags["scope"]) if launch.ags.get("scope") else None,
             nrps_memberships_url=launch.nrps_memberships_url,
             launched=True,
+            flush=False,
         )
         role = _COURSE_ROLES.get(launch.audience, CourseRole.OTHER)
         upsert_membership(
-            session, course=course, user=user, role=role, lti_roles=launch.roles, source="launch"
+            session, course=course, user=user, role=role, lti_roles=launch.roles, source="launch", flush=False
         )
     claims = {
         "message_type": launch.message_type,

@@ -21,15 +21,14 @@ from typing import Any
 import jwt
 from pylti1p3.exception import LtiException
 from pylti1p3.message_validators import get_validators
-from sqlalchemy.orm import Session
 
 from lti.launch import LTI, Launch
 from lti.login import nonce_for, parse_state
 from lti.platform_keys import PlatformKeySets
+from lti.registration_cache import Registration, RegistrationCache
 from pbridge.errors import LaunchError, RegistrationError
 from store.nonces import NonceStore
-from store.platforms import Platform, RegistrationStatus, UnknownDeploymentPolicy
-from store.registrations import find_platform
+from store.platforms import RegistrationStatus, UnknownDeploymentPolicy
 
 log = logging.getLogger(__name__)
 
@@ -50,14 +49,14 @@ class LaunchValidator:
     def __init__(
         self,
         *,
-        session: Session,
+        registrations: RegistrationCache,
         key_sets: PlatformKeySets,
         nonces: NonceStore,
         secret_key: str,
         record_deployment: Callable[[int, str, RegistrationStatus], None],
         leeway: int = 60,
     ) -> None:
-        self._session = session
+        self._registrations = registrations
         self._record_deployment = record_deployment
         self._key_sets = key_sets
         self._nonces = nonces
@@ -89,7 +88,7 @@ class LaunchValidator:
                 claim="state",
             )
 
-    def _find_registration(self, claims: Mapping[str, Any]) -> tuple[Platform, str]:
+    def _find_registration(self, claims: Mapping[str, Any]) -> tuple[Registration, str]:
         issuer = claims.get("iss")
         if not isinstance(issuer, str) or not issuer:
             raise LaunchError("the id_token has no 'iss'", claim="iss")
@@ -103,7 +102,7 @@ class LaunchValidator:
         if azp is not None and azp not in audiences:
             raise LaunchError("the id_token's 'azp' is not one of its audiences", claim="azp")
         client_id = azp or audiences[0]
-        platform = find_platform(self._session, issuer, client_id)
+        platform = self._registrations.find(issuer, client_id)
         if platform is None:
             raise LaunchError(
                 f"no registration for issuer {issuer} with client_id {client_id}",
@@ -115,7 +114,7 @@ class LaunchValidator:
         return platform, client_id
 
     def _check_signature(
-        self, token: str, header: Mapping[str, Any], platform: Platform, client_id: str
+        self, token: str, header: Mapping[str, Any], platform: Registration, client_id: str
     ) -> dict[str, Any]:
         key = self._key_sets.key_for(platform.key_set_url, str(header["kid"]))
         try:
@@ -159,13 +158,12 @@ class LaunchValidator:
                 claim="nonce",
             )
 
-    def _check_deployment(self, claims: Mapping[str, Any], platform: Platform) -> None:
+    def _check_deployment(self, claims: Mapping[str, Any], platform: Registration) -> None:
         deployment_id = claims.get(LTI + "deployment_id")
         if not isinstance(deployment_id, str) or not deployment_id:
             raise LaunchError("the id_token has no deployment_id", claim="deployment_id")
-        known = {d.deployment_id: d for d in platform.deployments}
-        deployment = known.get(deployment_id)
-        if deployment is None:
+        status = platform.deployments.get(deployment_id)
+        if status is None:
             policy = platform.unknown_deployments
             if policy == UnknownDeploymentPolicy.REFUSE:
                 raise LaunchError(
@@ -181,8 +179,6 @@ class LaunchValidator:
             )
             # recorded in its own transaction: a pending record must survive the refusal below
             self._record_deployment(platform.id, deployment_id, status)
-        else:
-            status = deployment.status
         if status == RegistrationStatus.PENDING:
             raise LaunchError(
                 f"deployment {deployment_id} is waiting for an administrator's approval",

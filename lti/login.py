@@ -16,11 +16,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from urllib.parse import urlencode, urlsplit
 
-from sqlalchemy.orm import Session
-
+from lti.registration_cache import Registration, RegistrationCache
 from pbridge.errors import LaunchError, RegistrationError
-from store.platforms import Platform, RegistrationStatus
-from store.registrations import find_platform, platforms_for_issuer
+from store.platforms import RegistrationStatus
 
 STATE_MAX_AGE = 600
 COOKIE_PREFIX = "pb_state_"
@@ -78,17 +76,17 @@ def parse_state(state: str, *, now: float | None = None) -> str | None:
         raise LaunchError("the launch's state is not one this tool issued", claim="state") from None
 
 
-def find_registration(session: Session, issuer: str, client_id: str | None) -> Platform:
+def find_registration(registrations: RegistrationCache, issuer: str, client_id: str | None) -> Registration:
     """The active registration for an issuer (and client_id, required when several exist)."""
     if client_id:
-        platform = find_platform(session, issuer, client_id)
+        platform = registrations.find(issuer, client_id)
         if platform is None:
             raise RegistrationError(
                 f"this tool has no registration for issuer {issuer} with client_id {client_id}; "
                 "an administrator must register the platform first"
             )
     else:
-        candidates = platforms_for_issuer(session, issuer)
+        candidates = registrations.for_issuer(issuer)
         if not candidates:
             raise RegistrationError(
                 f"this tool has no registration for issuer {issuer}; "
@@ -108,7 +106,7 @@ def find_registration(session: Session, issuer: str, client_id: str | None) -> P
 
 
 def begin_login(
-    session: Session, params: Mapping[str, str], *, base_url: str, secret_key: str
+    registrations: RegistrationCache, params: Mapping[str, str], *, base_url: str, secret_key: str
 ) -> LoginRedirect:
     """Validate a login initiation request and build the redirect to the platform's auth URL."""
     issuer = params.get("iss", "").strip()
@@ -126,7 +124,7 @@ def begin_login(
         raise LaunchError(
             f"target_link_uri {target} is not on this tool ({base_url})", claim="target_link_uri"
         )
-    platform = find_registration(session, issuer, params.get("client_id") or None)
+    platform = find_registration(registrations, issuer, params.get("client_id") or None)
 
     storage_target = params.get("lti_storage_target") or None
     state = make_state(storage_target=storage_target)

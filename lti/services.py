@@ -13,6 +13,7 @@ import httpx
 from flask import current_app
 
 from lti.platform_keys import PlatformKeySets
+from lti.registration_cache import RegistrationCache
 from pbridge.settings import Settings
 from store.database import Database
 from store.nonces import DatabaseNonceStore, NonceStore, RedisNonceStore
@@ -32,6 +33,7 @@ class Services:
     http: httpx.Client
     key_sets: PlatformKeySets
     nonces: NonceStore
+    registrations: RegistrationCache
     redis: Redis | None = None
     _dispatcher: Dispatcher | None = None
 
@@ -73,6 +75,7 @@ def build_services(
             refetch_interval=settings.jwks_refetch_interval,
         ),
         nonces=nonces,
+        registrations=RegistrationCache(database, ttl=settings.registration_cache_seconds),
         redis=redis,
     )
 

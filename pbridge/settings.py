@@ -62,6 +62,9 @@ class Settings:
     #: how long a JWKS stays cached, and the least time between two refetches
     jwks_cache_seconds: int = 300
     jwks_refetch_interval: float = 10.0
+    #: how long a worker keeps its snapshot of the registrations (admin changes elsewhere
+    #: reach it within this time)
+    registration_cache_seconds: float = 5.0
     #: marks the process as running behind a TLS-terminating proxy (X-Forwarded-*)
     behind_proxy: bool = False
     #: proxies trusted for X-Forwarded-* headers

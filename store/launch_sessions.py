@@ -55,8 +55,8 @@ def open_session(
 ) -> LaunchSession:
     launch_session = LaunchSession(
         token=secrets.token_urlsafe(32),
-        user_id=user.id,
-        course_id=course.id if course else None,
+        user=user,
+        course=course,
         platform_id=platform_id,
         role=role,
         is_admin=is_admin,

@@ -112,8 +112,11 @@ def upsert_user(
     lis_person_sourcedid: str | None = None,
     lms_user_id: str | None = None,
     launched: bool = False,
+    flush: bool = True,
 ) -> User:
-    """Find a user by issuer + sub and refresh what the platform told us this time."""
+    """Find a user by issuer + sub and refresh what the platform told us this time.
+
+    `flush=False` leaves the write to the caller's next flush (a launch makes one flush)."""
     user = session.scalars(select(User).where(User.issuer == issuer, User.sub == sub)).one_or_none()
     if user is None:
         user = User(issuer=issuer, sub=sub)
@@ -132,7 +135,8 @@ def upsert_user(
         user.lms_user_id = lms_user_id
     if launched:
         user.last_launch_at = utcnow()
-    session.flush()
+    if flush:
+        session.flush()
     return user
 
 
@@ -152,6 +156,7 @@ def upsert_course(
     ags_scopes: list[str] | None = None,
     nrps_memberships_url: str | None = None,
     launched: bool = False,
+    flush: bool = True,
 ) -> Course:
     """Find a course by issuer + context id and keep its newest endpoints and names."""
     course = session.scalars(
@@ -177,7 +182,8 @@ def upsert_course(
         course.ags_scopes = list(ags_scopes)
     if launched:
         course.last_launch_at = utcnow()
-    session.flush()
+    if flush:
+        session.flush()
     return course
 
 
@@ -190,18 +196,22 @@ def upsert_membership(
     lti_roles: list[str],
     source: str,
     active: bool = True,
+    flush: bool = True,
 ) -> Membership:
-    membership = session.scalars(
-        select(Membership).where(Membership.course_id == course.id, Membership.user_id == user.id)
-    ).one_or_none()
+    membership = None
+    if course.id is not None and user.id is not None:
+        membership = session.scalars(
+            select(Membership).where(Membership.course_id == course.id, Membership.user_id == user.id)
+        ).one_or_none()
     if membership is None:
-        membership = Membership(course_id=course.id, user_id=user.id)
+        membership = Membership(course=course, user=user)
         session.add(membership)
     membership.role = role
     membership.lti_roles = list(lti_roles)
     membership.source = source
     membership.active = active
-    session.flush()
+    if flush:
+        session.flush()
     return membership
 
 

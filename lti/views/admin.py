@@ -54,6 +54,7 @@ def add() -> Response:
     add_platform(session, details, deployment_ids=deployments)
     session.commit()
     platform_origins.forget()
+    services().registrations.forget()
     return redirect(url_for("admin.home"), code=303)
 
 
@@ -110,6 +111,7 @@ def approve(platform_id: int) -> Response:
     approve_platform(session, platform_id)
     session.commit()
     platform_origins.forget()
+    services().registrations.forget()
     return redirect(url_for("admin.home"), code=303)
 
 
@@ -120,6 +122,7 @@ def deployment(deployment_pk: int, action: str) -> Response:
     status = RegistrationStatus.ACTIVE if action == "approve" else RegistrationStatus.DISABLED
     set_deployment_status(session, deployment_pk, status)
     session.commit()
+    services().registrations.forget()
     return redirect(url_for("admin.home"), code=303)
 
 

@@ -44,10 +44,9 @@ def _cookie_options() -> dict[str, Any]:
 def login() -> Response:
     params = {key: value for key, value in request.values.items()}
     s = services()
-    with s.database.begin() as session:
-        login_redirect = begin_login(
-            session, params, base_url=s.settings.base_url, secret_key=s.settings.secret_key
-        )
+    login_redirect = begin_login(
+        s.registrations, params, base_url=s.settings.base_url, secret_key=s.settings.secret_key
+    )
     in_frame = request.headers.get("Sec-Fetch-Dest") == "iframe"
     if login_redirect.storage_target or in_frame:
         response = make_response(
@@ -99,16 +98,16 @@ def launch() -> Response | tuple[str, int]:
         )
 
     s = services()
+    validator = LaunchValidator(
+        registrations=s.registrations,
+        key_sets=s.key_sets,
+        nonces=s.nonces,
+        secret_key=s.settings.secret_key,
+        record_deployment=_record_deployment,
+        leeway=s.settings.clock_leeway,
+    )
+    valid = validator.validate(LaunchCheck(id_token=id_token, state=state, proven_state=proven))
     with s.database.begin() as session:
-        validator = LaunchValidator(
-            session=session,
-            key_sets=s.key_sets,
-            nonces=s.nonces,
-            secret_key=s.settings.secret_key,
-            record_deployment=_record_deployment,
-            leeway=s.settings.clock_leeway,
-        )
-        valid = validator.validate(LaunchCheck(id_token=id_token, state=state, proven_state=proven))
         launch_session = complete_launch(session, valid)
         token = launch_session.token
     if valid.audience == Audience.NONE and not valid.is_admin:
@@ -136,6 +135,7 @@ def launch() -> Response | tuple[str, int]:
 def _record_deployment(platform_id: int, deployment_id: str, status: RegistrationStatus) -> None:
     with services().database.begin() as session:
         add_deployment(session, get_platform(session, platform_id), deployment_id, status=status)
+    services().registrations.forget()
 
 
 def _platform_origin_of(id_token: str) -> str:

@@ -33,6 +33,7 @@ def register() -> str:
         issuer = outcome.platform.issuer
         client_id = outcome.platform.client_id
     platform_origins.forget()
+    services().registrations.forget()
     return render_template(
         "launch/registered.html", issuer=issuer, client_id=client_id, pending=outcome.pending
     )

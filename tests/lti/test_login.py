@@ -3,6 +3,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 from lti.login import begin_login, nonce_for, parse_state, state_cookie_name
+from lti.registration_cache import RegistrationCache
 from pbridge.errors import LaunchError, RegistrationError
 from store.platforms import RegistrationStatus
 from store.registrations import PlatformDetails, add_platform
@@ -10,20 +11,22 @@ from store.registrations import PlatformDetails, add_platform
 ISSUER = "https://lms.example"
 
 
-def _register(session, *, client_id="tool-1", status=RegistrationStatus.ACTIVE):
-    return add_platform(
-        session,
-        PlatformDetails(
-            name="LMS",
-            issuer=ISSUER,
-            client_id=client_id,
-            auth_login_url=f"{ISSUER}/auth",
-            auth_token_url=f"{ISSUER}/token",
-            key_set_url=f"{ISSUER}/jwks",
-        ),
-        deployment_ids=["d1"],
-        status=status,
-    )
+def _register(database, *, client_id="tool-1", status=RegistrationStatus.ACTIVE):
+    with database.begin() as session:
+        add_platform(
+            session,
+            PlatformDetails(
+                name="LMS",
+                issuer=ISSUER,
+                client_id=client_id,
+                auth_login_url=f"{ISSUER}/auth",
+                auth_token_url=f"{ISSUER}/token",
+                key_set_url=f"{ISSUER}/jwks",
+            ),
+            deployment_ids=["d1"],
+            status=status,
+        )
+    return RegistrationCache(database, ttl=0)
 
 
 def _params(**overrides):
@@ -32,10 +35,10 @@ def _params(**overrides):
     return {k: v for k, v in params.items() if v is not None}
 
 
-def test_login_redirects_to_the_registered_auth_url_with_a_bound_nonce(db_session):
-    _register(db_session)
+def test_login_redirects_to_the_registered_auth_url_with_a_bound_nonce(database):
+    registrations = _register(database)
     result = begin_login(
-        db_session, _params(lti_message_hint="m1"), base_url="http://tool.test", secret_key="k"
+        registrations, _params(lti_message_hint="m1"), base_url="http://tool.test", secret_key="k"
     )
     url = urlsplit(result.auth_url)
     assert f"{url.scheme}://{url.netloc}{url.path}" == f"{ISSUER}/auth"
@@ -58,34 +61,36 @@ def test_login_redirects_to_the_registered_auth_url_with_a_bound_nonce(db_sessio
         ({"target_link_uri": "https://evil.example/lti/launch"}, "target_link_uri"),
     ],
 )
-def test_malformed_logins_are_refused_naming_the_parameter(db_session, overrides, claim):
-    _register(db_session)
+def test_malformed_logins_are_refused_naming_the_parameter(database, overrides, claim):
+    registrations = _register(database)
     with pytest.raises(LaunchError) as info:
-        begin_login(db_session, _params(**overrides), base_url="http://tool.test", secret_key="k")
+        begin_login(registrations, _params(**overrides), base_url="http://tool.test", secret_key="k")
     assert info.value.claim == claim
 
 
-def test_unknown_issuer_and_pending_registrations_are_refused(db_session):
+def test_unknown_issuer_and_pending_registrations_are_refused(database):
     with pytest.raises(RegistrationError, match="no registration"):
-        begin_login(db_session, _params(), base_url="http://tool.test", secret_key="k")
-    _register(db_session, status=RegistrationStatus.PENDING)
+        begin_login(
+            RegistrationCache(database, ttl=0), _params(), base_url="http://tool.test", secret_key="k"
+        )
+    registrations = _register(database, status=RegistrationStatus.PENDING)
     with pytest.raises(RegistrationError, match="approval"):
-        begin_login(db_session, _params(), base_url="http://tool.test", secret_key="k")
+        begin_login(registrations, _params(), base_url="http://tool.test", secret_key="k")
 
 
-def test_several_registrations_of_one_issuer_need_the_client_id(db_session):
-    _register(db_session, client_id="a")
-    _register(db_session, client_id="b")
+def test_several_registrations_of_one_issuer_need_the_client_id(database):
+    _register(database, client_id="a")
+    registrations = _register(database, client_id="b")
     with pytest.raises(RegistrationError, match="client_id is missing"):
-        begin_login(db_session, _params(), base_url="http://tool.test", secret_key="k")
-    result = begin_login(db_session, _params(client_id="b"), base_url="http://tool.test", secret_key="k")
+        begin_login(registrations, _params(), base_url="http://tool.test", secret_key="k")
+    result = begin_login(registrations, _params(client_id="b"), base_url="http://tool.test", secret_key="k")
     assert "client_id=b" in result.auth_url
 
 
-def test_platform_storage_target_travels_in_the_state(db_session):
-    _register(db_session)
+def test_platform_storage_target_travels_in_the_state(database):
+    registrations = _register(database)
     result = begin_login(
-        db_session,
+        registrations,
         _params(lti_storage_target="post_message_forwarding"),
         base_url="http://tool.test",
         secret_key="k",
