@@ -223,9 +223,8 @@ def roll_up(
         total_weight = sum(w, Decimal(0))
         if total_weight == 0:
             raise CalculationError("the roll-up weights of these indicators add up to 0")
-        exact = sum(
-            (Fraction(x) * Fraction(y) for x, y in zip(values, w, strict=True)), Fraction(0)
-        ) / Fraction(total_weight)
+        total = sum((x * y for x, y in zip(values, w, strict=True)), Decimal(0))  # exact
+        exact = Fraction(total) / Fraction(total_weight)
         value = _round(exact, rule.rounding, scale)
         if weights:
             terms = " + ".join(f"{shown(v)} × {shown(x)}" for v, x in zip(values, w, strict=True))
