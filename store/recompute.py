@@ -830,8 +830,9 @@ _COPY_COLUMNS = (
 def _insert_standings(session: Session, rows: list[dict[str, Any]]) -> dict[str, int]:
     """Insert new standing rows fast; their ids by key.
 
-    Ids are taken up front (PostgreSQL: from the sequence; SQLite, a single writer: after the
-    highest id) so no RETURNING is needed; PostgreSQL then loads them with COPY.
+    PostgreSQL: ids are taken from the sequence up front and the rows loaded with COPY.
+    SQLite numbers the rows itself (reading max(id) first would race a concurrent course's
+    writer) and the ids are read back by key.
     """
     if not rows:
         return {}
@@ -845,21 +846,27 @@ def _insert_standings(session: Session, rows: list[dict[str, Any]]) -> dict[str,
             )
         ]
     else:
-        top = int(connection.execute(select(func.coalesce(func.max(StandingRow.id), 0))).scalar_one())
-        ids = list(range(top + 1, top + 1 + len(rows)))
+        # SQLite: let it number the rows (max(id)+1 read here would race other writers),
+        # then read the numbers back by key
+        connection.execute(insert(StandingRow), rows)
+        keys = [row["key"] for row in rows]
+        numbered: dict[str, int] = {}
+        for start in range(0, len(keys), 500):
+            chunk = keys[start : start + 500]
+            query = select(StandingRow.id, StandingRow.key).where(StandingRow.key.in_(chunk))
+            found = connection.execute(query)
+            numbered.update({key: int(standing_id) for standing_id, key in found})
+        return numbered
     for row, new_id in zip(rows, ids, strict=True):
         row["id"] = new_id
-    if connection.dialect.name == "postgresql":
-        driver = connection.connection.driver_connection
-        assert driver is not None
-        with (
-            driver.cursor() as cursor,
-            cursor.copy(f"COPY standings ({', '.join(_COPY_COLUMNS)}) FROM STDIN") as copy,
-        ):
-            for row in rows:
-                copy.write_row(_copy_row(row))
-    else:
-        connection.execute(insert(StandingRow), rows)
+    driver = connection.connection.driver_connection
+    assert driver is not None
+    with (
+        driver.cursor() as cursor,
+        cursor.copy(f"COPY standings ({', '.join(_COPY_COLUMNS)}) FROM STDIN") as copy,
+    ):
+        for row in rows:
+            copy.write_row(_copy_row(row))
     return {row["key"]: row["id"] for row in rows}
 
 
