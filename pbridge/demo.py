@@ -76,14 +76,43 @@ def start_demo(
     sandbox = serve(create_sandbox(state), host=host, port=sandbox_port)
     tool = serve(create_app(settings, database=database), host=host, port=port)
     with database.begin() as session:
-        connect(session, state, tool_url=tool_url)
+        connection = connect(session, state, tool_url=tool_url)
+    setup = DemoSetup(state, seed, database, settings, tool_url, connection.client_id, say)
     for step in DEMO_STEPS:
-        step(database, settings, say)
+        step(setup)
     return Demo(state=state, seed=seed, sandbox=sandbox, tool=tool, database=database, settings=settings)
 
 
-#: further set-up steps other areas add (framework import, alignments, first sync)
-DEMO_STEPS: list[Callable[[Database, Settings, Callable[[str], None]], None]] = []
+@dataclass(frozen=True)
+class DemoSetup:
+    """What a set-up step of the demo gets: both sides, running."""
+
+    state: SandboxState
+    seed: DemoSeed
+    database: Database
+    settings: Settings
+    tool_url: str
+    client_id: str
+    say: Callable[[str], None]
+
+
+def _load_framework(setup: DemoSetup) -> None:
+    from store.framework_repository import import_sample_framework
+
+    setup.say("Loading the sample framework…")
+    with setup.database.begin() as session:
+        import_sample_framework(session, publish=True)
+
+
+def _assessments_with_scores(setup: DemoSetup) -> None:
+    from pbridge.demo_course import prepare_demo_course
+
+    setup.say("Opening the course once as its teacher and syncing its first standings…")
+    prepare_demo_course(setup)
+
+
+#: set-up steps in order; areas add theirs (e.g. LMS API credentials for the sandbox)
+DEMO_STEPS: list[Callable[[DemoSetup], None]] = [_load_framework, _assessments_with_scores]
 
 
 def run_demo(**options: object) -> None:

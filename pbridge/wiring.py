@@ -74,3 +74,32 @@ def _add(session: Session, state: SandboxState, *, client_id: str, deployment_id
         ),
         deployment_ids=[deployment_id],
     )
+
+
+def launch_once(state: SandboxState, *, user: str, course: str | None, timeout: float = 10.0) -> str:
+    """Perform one real launch over HTTP (as a browser would) and return the landing URL.
+
+    The demo uses it so the seeded course exists on the tool's side, with its service
+    endpoints, before anyone clicks: exactly as if its teacher had opened the tool once.
+    """
+    import re
+
+    import httpx
+
+    initiation = state.begin_launch(user=user, course=course, document_target="window")
+    with httpx.Client(timeout=timeout, follow_redirects=False) as browser:
+        login = browser.get(initiation.url, params=initiation.params)
+        if login.status_code == 302:
+            auth_url = login.headers["Location"]
+        else:
+            found = re.search(r'data-auth-url="([^"]+)"', login.text)
+            if found is None:
+                raise RuntimeError(f"the tool's login answered {login.status_code} without an auth URL")
+            import html
+
+            auth_url = html.unescape(found.group(1))
+        answer = browser.get(auth_url, headers={"Accept": "application/json"}).json()
+        landed = browser.post(answer["action"], data=answer["params"])
+        if landed.status_code != 303:
+            raise RuntimeError(f"the demo launch was refused ({landed.status_code})")
+        return str(landed.url.join(landed.headers["Location"]))
