@@ -19,14 +19,16 @@ from types import TracebackType
 from flask import Blueprint, Flask, Response, g, jsonify, request
 from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 
-from sandbox import ags, deep_linking, nrps, oidc, tokens
+from sandbox import ags, canvas_api, canvas_oauth, deep_linking, moodle_ws, nrps, oidc, schoology_api, tokens
 from sandbox.current import current_state
 from sandbox.faults import CanvasThrottle, FaultRule
 from sandbox.refusals import Refusal, install
 from sandbox.state import SandboxState
 
 #: endpoints Canvas's cost bucket applies to (its REST and LTI service APIs)
-THROTTLED_AREAS = ("ags", "nrps")
+THROTTLED_AREAS = ("ags", "nrps", "canvas_api")
+#: each flavour's own API, beside LTI (the only way to see a course's native assignments)
+LMS_APIS = {"canvas": (canvas_api, canvas_oauth), "moodle": (moodle_ws,), "schoology": (schoology_api,)}
 
 
 def create_app(state: SandboxState) -> Flask:
@@ -35,7 +37,7 @@ def create_app(state: SandboxState) -> Flask:
     app.extensions["sandbox"] = state
     install(app)
     flavour = state.flavour
-    for module in (oidc, tokens, ags, nrps, deep_linking):
+    for module in (oidc, tokens, ags, nrps, deep_linking, *LMS_APIS.get(flavour.name, ())):
         app.register_blueprint(module.blueprint(flavour))
     app.register_blueprint(_control_blueprint())
     app.before_request(_before)

@@ -29,6 +29,7 @@ from sandbox.launches import (
     LaunchBook,
     LoginInitiation,
 )
+from sandbox.lms_api_access import LmsApiAccess
 from sandbox.people import PeopleMixin
 from sandbox.registry import ALL_SCOPES, ResourceLink, ToolRegistration
 from sandbox.tampering import TamperQueue
@@ -77,6 +78,8 @@ class SandboxState(PeopleMixin):
         self.grades = GradeStore(self.lock, self.next_id)
         self.launches = LaunchBook()
         self.tokens = AccessTokenStore()
+        #: credentials of the LMS's own APIs (Canvas REST, Moodle web services, Schoology)
+        self.lms_api = LmsApiAccess()
         self.tool_keys = ToolKeyCache(http)
         self.faults = FaultPlan(seed=fault_seed)
         self.tampering = TamperQueue()

@@ -18,6 +18,7 @@ import jwt
 from flask import Blueprint, Response, request
 
 from sandbox.access import Grant
+from sandbox.canvas_oauth import issue_api_token
 from sandbox.current import current_state
 from sandbox.flavours import Flavour
 from sandbox.refusals import Refusal
@@ -38,6 +39,8 @@ def blueprint(flavour: Flavour) -> Blueprint:
 def issue_token() -> Response:
     state = current_state()
     form = request.form
+    if state.flavour.name == "canvas" and form.get("grant_type") in ("authorization_code", "refresh_token"):
+        return issue_api_token()  # Canvas's REST API OAuth shares the LTI token URL
     if form.get("grant_type") != "client_credentials":
         raise Refusal(400, "grant_type must be client_credentials", error="unsupported_grant_type")
     if form.get("client_assertion_type") != JWT_BEARER:
