@@ -186,7 +186,7 @@ class PlatformHttp:
     # --- waiting -------------------------------------------------------------------------
 
     def _delay(self, attempt: int) -> float:
-        delay = min(self.retry.max_delay, self.retry.base_delay * (2 ** (attempt - 1)))
+        delay = float(min(self.retry.max_delay, self.retry.base_delay * (2 ** (attempt - 1))))
         if self.retry.jitter:
             delay = delay / 2 + self._rng.random() * delay / 2
         return delay

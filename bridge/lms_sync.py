@@ -25,13 +25,12 @@ from bridge.outcome import CourseOutcome, Problem
 from bridge.roster import apply_roster, user_ids_by_sub
 from bridge.writeback import push_standings
 from mappings.conversion import conversion_from_json
-from mappings.evidence import Purpose
+from mappings.evidence import EvidenceStatus, Purpose
 from pbridge.errors import CalculationError, PlatformError, PlatformRejected
 from store.alignments import Alignment, AlignmentKind
 from store.course_settings import Writeback, course_writeback
 from store.evidence import (
     EvidenceRow,
-    EvidenceStatus,
     Observation,
     StandingKey,
     mark_removed,

@@ -153,8 +153,9 @@ def _ensure_line_items(
                 else:
                     existing[column.code] = made
     for column in columns:
-        item = existing.get(column.code)
-        if item is not None and item.score_maximum != column.maximum:
+        found = existing.get(column.code)
+        if found is not None and found.score_maximum != column.maximum:
+            item = found
             # the teacher changed the column's maximum (Moodle then rescales what we post)
             try:
                 existing[column.code] = ags.update_line_item(
