@@ -69,6 +69,9 @@ class Settings:
     behind_proxy: bool = False
     #: proxies trusted for X-Forwarded-* headers
     proxy_count: int = 1
+    #: a launch syncs its course in the background when the last sync is older than this
+    #: many minutes (0: never)
+    launch_sync_minutes: int = 15
     #: hour (UTC) of the nightly sync of every course, with Celery beat
     sync_nightly_hour: int = 2
     #: minutes between syncs of recently launched courses, with Celery beat
@@ -104,6 +107,10 @@ class Settings:
             values["behind_proxy"] = _bool("PBRIDGE_BEHIND_PROXY", env["PBRIDGE_BEHIND_PROXY"])
         if "PBRIDGE_PROXY_COUNT" in env:
             values["proxy_count"] = _int("PBRIDGE_PROXY_COUNT", env["PBRIDGE_PROXY_COUNT"])
+        if "PBRIDGE_LAUNCH_SYNC_MINUTES" in env:
+            values["launch_sync_minutes"] = _int(
+                "PBRIDGE_LAUNCH_SYNC_MINUTES", env["PBRIDGE_LAUNCH_SYNC_MINUTES"]
+            )
         if "PBRIDGE_SYNC_NIGHTLY_HOUR" in env:
             values["sync_nightly_hour"] = _int("PBRIDGE_SYNC_NIGHTLY_HOUR", env["PBRIDGE_SYNC_NIGHTLY_HOUR"])
         if "PBRIDGE_SYNC_ACTIVE_MINUTES" in env:

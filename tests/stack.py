@@ -63,7 +63,7 @@ def running_stack(
         base_url=tool_url,
         testing=True,
         jwks_refetch_interval=0.0,
-        **(settings_changes or {}),
+        **({"launch_sync_minutes": 0} | (settings_changes or {})),
     )
     app = create_app(settings, database=database)
     tool = serve(app, port=port)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from flask import (
@@ -17,6 +18,8 @@ from flask import (
 )
 from sqlalchemy import text
 
+from bridge.freshness import needs_sync
+from bridge.runs import start_run
 from lti.launch import Audience
 from lti.launch_service import complete_launch
 from lti.launch_validation import LaunchCheck, LaunchValidator
@@ -110,6 +113,9 @@ def launch() -> Response | tuple[str, int]:
     with s.database.begin() as session:
         launch_session = complete_launch(session, valid)
         token = launch_session.token
+        course_id = launch_session.course_id
+    if course_id is not None and valid.audience in (Audience.TEACHER, Audience.STUDENT):
+        _refresh_if_stale(course_id)
     if valid.audience == Audience.NONE and not valid.is_admin:
         return render_template("launch/not_for_role.html"), 403
     if valid.is_deep_linking:
@@ -130,6 +136,16 @@ def launch() -> Response | tuple[str, int]:
         SESSION_COOKIE, token, max_age=int(SESSION_LIFETIME.total_seconds()), **_cookie_options()
     )
     return response
+
+
+def _refresh_if_stale(course_id: int) -> None:
+    """Start a background sync when the course's standings are older than the setting allows."""
+    s = services()
+    minutes = s.settings.launch_sync_minutes
+    if minutes <= 0 or not needs_sync(s.database, course_id, max_age=timedelta(minutes=minutes)):
+        return
+    run_id = start_run(s.database, [course_id], trigger="launch")
+    s.dispatcher.dispatch(run_id)
 
 
 def _record_deployment(platform_id: int, deployment_id: str, status: RegistrationStatus) -> None:
