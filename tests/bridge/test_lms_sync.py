@@ -102,3 +102,56 @@ def test_a_removed_result_is_kept_and_marked(course):
             session.scalars(select(EvidenceRow.status).where(EvidenceRow.source_ref.endswith(f"#{sub}")))
         )
     assert EvidenceStatus.REMOVED_AT_SOURCE in statuses
+
+
+def test_a_student_who_left_keeps_their_evidence_marked_and_gets_no_more_writes(course):
+    sync_course(course.bridge, course.course_id)
+    state = course.stack.state
+    leaver = state.find_user(course.learners[3])
+    state.set_enrollment_status(course.sandbox_course, leaver.id, "Deleted")
+    theirs_before = [p for p in _our_posts(course) if p.user_sub == leaver.sub]
+    course.score(0, 3, 5.0, minutes=7)  # a late grade for them arrives anyway
+    sync_course(course.bridge, course.course_id)
+    with course.stack.database.begin() as session:
+        statuses = set(
+            session.scalars(
+                select(EvidenceRow.status).where(EvidenceRow.source_ref.endswith(f"#{leaver.sub}"))
+            )
+        )
+    assert EvidenceStatus.STUDENT_LEFT in statuses
+    assert [p for p in _our_posts(course) if p.user_sub == leaver.sub] == theirs_before
+
+
+def test_insufficient_evidence_clears_a_number_written_before(course):
+    from store.evidence import exclude_evidence
+    from store.recompute import recompute
+
+    sync_course(course.bridge, course.course_id)
+    state = course.stack.state
+    student = state.find_user(course.learners[0])
+    with course.stack.database.begin() as session:
+        from store.people import User
+
+        student_id = session.scalars(select(User.id).where(User.sub == student.sub)).one()
+        rows = session.scalars(select(EvidenceRow).where(EvidenceRow.student_id == student_id)).all()
+        keys = set()
+        for row in rows:
+            keys |= exclude_evidence(session, row.id, by_user_id=student_id, reason="work was lost")
+        recompute(session, keys, course_id=course.course_id)
+    outcome = sync_course(course.bridge, course.course_id)
+    assert outcome.written == 2  # both standard columns cleared for that student
+    for column in _our_columns(course):
+        history = state.grades.score_history(column.id, student.sub)
+        assert history[0].score_given is not None  # a number was shown first
+        assert history[-1].score_given is None and history[-1].grading_progress == "NotReady"
+    assert sync_course(course.bridge, course.course_id).written == 0
+
+
+def test_a_column_whose_maximum_the_teacher_changed_is_set_back_and_reported(course):
+    sync_course(course.bridge, course.course_id)
+    state = course.stack.state
+    column = _our_columns(course)[0]
+    state.grades.update_line_item(column.id, score_maximum=10.0)
+    outcome = sync_course(course.bridge, course.course_id)
+    assert any("maximum of 10" in notice for notice in outcome.notices)
+    assert state.grades.line_item(column.id).score_maximum == 4
