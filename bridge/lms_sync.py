@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 from bridge import nrps
 from bridge.ags import SCOPE_LINEITEM, SCOPE_RESULT_READ, SCOPE_SCORE, AgsClient, Result
 from bridge.context import Bridge
+from bridge.lms_api.pull import pull_for_sync
 from bridge.outcome import CourseOutcome, Problem
 from bridge.roster import apply_roster, user_ids_by_sub
 from bridge.writeback import push_standings
@@ -141,6 +142,8 @@ def sync_course(
             )
         else:
             keys |= _pull_results(bridge, ags, plan, outcome)
+    # the teacher's own assignments, read through the LMS's API when its credentials are entered
+    keys |= pull_for_sync(bridge, course_id, outcome, step=step)
 
     step("standings")
     with bridge.database.begin() as session:
@@ -204,6 +207,9 @@ def _pull_results(bridge: Bridge, ags: AgsClient, plan: _Plan, outcome: CourseOu
     with bridge.database.begin() as session:
         subs = [r.user_id for _, results in fetched if isinstance(results, list) for r in results]
         known = user_ids_by_sub(session, plan.issuer, subs)
+        observations: list[Observation] = []
+        present: set[str] = set()
+        pulled_items: list[str] = []
         for item, results in fetched:
             if isinstance(results, PlatformError):
                 outcome.failed += 1
@@ -211,11 +217,15 @@ def _pull_results(bridge: Bridge, ags: AgsClient, plan: _Plan, outcome: CourseOu
                     Problem(f"scores of '{item.title or item.line_item_id}'", str(results), results.status)
                 )
                 continue
-            observations, present = _observations(item, results, known, plan.course_id, outcome)
-            keys |= record_observations(session, observations)
-            gone = _refs_of(session, item.line_item_id) - present
-            if gone:
-                keys |= mark_removed(session, SOURCE, gone)
+            item_observations, item_present = _observations(item, results, known, plan.course_id, outcome)
+            observations.extend(item_observations)
+            present |= item_present
+            pulled_items.append(item.line_item_id)
+        # one upsert for the whole course: a few queries, not a few per line item
+        keys |= record_observations(session, observations)
+        gone = _refs_of(session, plan.course_id, pulled_items) - present
+        if gone:
+            keys |= mark_removed(session, SOURCE, gone)
     return keys
 
 
@@ -282,16 +292,19 @@ def _when(timestamp: str | None) -> datetime:
     return utcnow() - timedelta(microseconds=utcnow().microsecond)
 
 
-def _refs_of(session: Session, line_item_id: str) -> set[str]:
-    prefix = f"{line_item_id}#"
+def _refs_of(session: Session, course_id: int, line_item_ids: list[str]) -> set[str]:
+    """The refs of this course's AGS evidence from these line items that still count."""
+    wanted = set(line_item_ids)
     rows = session.scalars(
-        select(EvidenceRow.source_ref).where(
+        select(EvidenceRow.source_ref)
+        .where(
+            EvidenceRow.course_id == course_id,
             EvidenceRow.source == SOURCE,
-            EvidenceRow.source_ref.startswith(prefix, autoescape=True),
             EvidenceRow.status != EvidenceStatus.REMOVED_AT_SOURCE,
         )
+        .distinct()
     )
-    return set(rows)
+    return {ref for ref in rows if ref.rpartition("#")[0] in wanted}
 
 
 def _mark_left(session: Session, course_id: int, user_ids: frozenset[int]) -> None:

@@ -13,7 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bridge.nrps import Member
-from store.people import Course, CourseRole, Membership, User, upsert_membership, upsert_user
+from store.people import CourseRole, Membership, User
 
 
 @dataclass(frozen=True)
@@ -37,37 +37,33 @@ def _role(member: Member) -> CourseRole:
 
 def apply_roster(session: Session, *, course_id: int, issuer: str, members: Sequence[Member]) -> RosterChange:
     """Upsert every member; mark memberships the roster no longer lists inactive."""
-    course = session.get(Course, course_id)
-    assert course is not None
     memberships = {
         m.user_id: m for m in session.scalars(select(Membership).where(Membership.course_id == course_id))
     }
     # (role, active) as they were before this roster: upserts below change the same objects
     before = {user_id: (m.role, m.active) for user_id, m in memberships.items()}
-    user_ids: dict[str, int] = {}
-    listed: set[int] = set()
+    existing = _users_by_sub(session, issuer, [m.user_id for m in members])
+    users: dict[str, User] = {}
     for member in members:
-        user = upsert_user(
-            session,
-            issuer=issuer,
-            sub=member.user_id,
-            name=member.name,
-            given_name=member.given_name,
-            family_name=member.family_name,
-            email=member.email,
-            lis_person_sourcedid=member.lis_person_sourcedid,
-        )
-        user_ids[member.user_id] = user.id
-        listed.add(user.id)
-        upsert_membership(
-            session,
-            course=course,
-            user=user,
-            role=_role(member),
-            lti_roles=list(member.roles),
-            source="nrps",
-            active=member.is_active,
-        )
+        user = existing.get(member.user_id) or User(issuer=issuer, sub=member.user_id)
+        if user.id is None:
+            session.add(user)
+        _refresh(user, member)
+        users[member.user_id] = user
+    session.flush()  # one round for every new or changed person
+    user_ids = {sub: user.id for sub, user in users.items()}
+    listed = set(user_ids.values())
+    for member in members:
+        user = users[member.user_id]
+        membership = memberships.get(user.id)
+        if membership is None:
+            membership = Membership(course_id=course_id, user_id=user.id)
+            session.add(membership)
+            memberships[user.id] = membership
+        membership.role = _role(member)
+        membership.lti_roles = list(member.roles)
+        membership.source = "nrps"
+        membership.active = member.is_active
     active_now = {user_ids[m.user_id] for m in members if m.is_active}
     left: set[int] = set()
     for user_id, (role, was_active) in before.items():
@@ -78,6 +74,27 @@ def apply_roster(session: Session, *, course_id: int, issuer: str, members: Sequ
     session.flush()
     learners = frozenset(m.user_id for m in members if m.is_active and _role(m) == CourseRole.STUDENT)
     return RosterChange(user_ids=user_ids, left=frozenset(left), active_learners=learners)
+
+
+def _refresh(user: User, member: Member) -> None:
+    """Take what the roster says; an empty field never erases what a launch told us."""
+    for attribute in ("name", "given_name", "family_name", "email"):
+        value = getattr(member, attribute)
+        if value and getattr(user, attribute) != value:
+            setattr(user, attribute, value)
+    if member.lis_person_sourcedid and user.lis_person_sourcedid != member.lis_person_sourcedid:
+        user.lis_person_sourcedid = member.lis_person_sourcedid
+
+
+def _users_by_sub(session: Session, issuer: str, subs: Sequence[str]) -> dict[str, User]:
+    wanted = sorted(set(subs))
+    found: dict[str, User] = {}
+    for start in range(0, len(wanted), 500):
+        rows = session.scalars(
+            select(User).where(User.issuer == issuer, User.sub.in_(wanted[start : start + 500]))
+        )
+        found.update({user.sub: user for user in rows})
+    return found
 
 
 def user_ids_by_sub(session: Session, issuer: str, subs: Sequence[str]) -> dict[str, int]:
