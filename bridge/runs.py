@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 
 from bridge.context import Bridge
@@ -122,13 +122,17 @@ def execute_run(
     with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="sync-course") as pool:
         list(pool.map(one, units))
 
+    if not units:  # nothing was left to do: close it here
+        _settle_run(bridge.database, run_id)
     with bridge.database.begin() as session:
+        session.execute(
+            update(SyncRun)
+            .where(SyncRun.id == run_id)
+            .values(requests=SyncRun.requests + (bridge.requests_made() - requests_before))
+        )
         run = session.get(SyncRun, run_id)
         assert run is not None
-        if not units:  # nothing was left to do: close it here
-            _count_done(session, run_id)
-        run.requests += bridge.requests_made() - requests_before
-        session.flush()
+        session.refresh(run)
         session.expunge(run)
     report(None, "done", total)
     return run
@@ -158,7 +162,7 @@ def run_course_unit(
                     reason="another sync of this course is running; it was not synced twice",
                 )
             )
-            _count_done(session, run_id)
+        _settle_run(bridge.database, run_id)
         return RunStatus.FAILED
     try:
         with bridge.database.begin() as session:
@@ -205,16 +209,24 @@ def _record(
 ) -> None:
     with database.begin() as session:
         unit = session.get(SyncUnit, unit_id)
-        run = session.get(SyncRun, run_id)
-        assert unit is not None and run is not None
+        assert unit is not None
         unit.status = status
-        unit.step = "notices: " + " | ".join(outcome.notices) if outcome.notices else status.value
-        unit.step = unit.step[:100]
-        for name in ("pulled", "computed", "written", "skipped", "failed"):
-            value = getattr(outcome, name)
+        step = "notices: " + " | ".join(outcome.notices) if outcome.notices else status.value
+        unit.step = step[:100]
+        counts = {
+            name: getattr(outcome, name) for name in ("pulled", "computed", "written", "skipped", "failed")
+        }
+        for name, value in counts.items():
             setattr(unit, name, value)
-            setattr(run, name, getattr(run, name) + value)
         unit.finished_at = utcnow()
+        # added in SQL, not read-modify-write: courses of one run finish concurrently
+        session.execute(
+            update(SyncRun)
+            .where(SyncRun.id == run_id)
+            .values(
+                {getattr(SyncRun, name): getattr(SyncRun, name) + value for name, value in counts.items()}
+            )
+        )
         for notice in outcome.notices:
             session.add(SyncError(run_id=run_id, course_id=course_id, subject="notice", reason=notice))
         for problem in outcome.problems[:200]:
@@ -227,24 +239,39 @@ def _record(
                     status=problem.status,
                 )
             )
-        _count_done(session, run_id)
+    _settle_run(database, run_id)
 
 
-def _count_done(session: Any, run_id: int) -> None:
-    """Count finished units; the last one to finish closes the run (whichever worker it ran on)."""
-    run = session.get(SyncRun, run_id)
-    finished = [
-        u.status for u in run.units if u.status in (RunStatus.SUCCEEDED, RunStatus.PARTIAL, RunStatus.FAILED)
-    ]
-    run.units_done = len(finished)
-    if run.units_done == run.units_total and run.finished_at is None:
-        if all(s is RunStatus.SUCCEEDED for s in finished):
-            run.status = RunStatus.SUCCEEDED
-        elif any(s in (RunStatus.SUCCEEDED, RunStatus.PARTIAL) for s in finished):
-            run.status = RunStatus.PARTIAL
+FINISHED = (RunStatus.SUCCEEDED, RunStatus.PARTIAL, RunStatus.FAILED)
+
+
+def _settle_run(database: Database, run_id: int) -> None:
+    """Count finished units; when all are, close the run (once, whichever worker gets here).
+
+    Runs in its own transaction after the unit's has committed, so the last unit to finish
+    always sees every other unit's outcome.
+    """
+    with database.begin() as session:
+        statuses = list(session.scalars(select(SyncUnit.status).where(SyncUnit.run_id == run_id)))
+        finished = [s for s in statuses if s in FINISHED]
+        if statuses and len(finished) == len(statuses):
+            if all(s is RunStatus.SUCCEEDED for s in finished):
+                status = RunStatus.SUCCEEDED
+            elif any(s in (RunStatus.SUCCEEDED, RunStatus.PARTIAL) for s in finished):
+                status = RunStatus.PARTIAL
+            else:
+                status = RunStatus.FAILED
+            session.execute(
+                update(SyncRun)
+                .where(SyncRun.id == run_id, SyncRun.finished_at.is_(None))
+                .values(status=status, finished_at=utcnow(), units_done=len(finished))
+            )
         else:
-            run.status = RunStatus.FAILED
-        run.finished_at = utcnow()
+            session.execute(
+                update(SyncRun)
+                .where(SyncRun.id == run_id, SyncRun.units_done < len(finished))
+                .values(units_done=len(finished))
+            )
 
 
 def _done(database: Database, run_id: int) -> int:
