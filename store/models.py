@@ -5,7 +5,6 @@ Each area keeps its tables in its own module; add one import line here per new m
 
 # ruff: noqa: F401
 import store.alignments
-import store.audit
 import store.course_settings
 import store.evidence
 import store.frameworks
@@ -15,7 +14,6 @@ import store.overrides
 import store.people
 import store.platforms
 import store.policies
-import store.self_assessments
 import store.sis_roster  # also registers store.sis, which it imports
 import store.standings
 import store.sync_runs
