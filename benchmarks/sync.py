@@ -264,9 +264,10 @@ def main() -> None:
                 wall = time.perf_counter() - began
                 made = _requests(_counts(sandbox.url))
                 bound = minimum * latency / args.concurrency
+                ratio = f"x{wall / bound:.2f}" if bound else "no latency"
                 print(
                     f"{label:27} requests {made:6d} (minimum {minimum:6d}, x{made / minimum:.2f})  "
-                    f"wall {wall:7.1f} s (lower bound {bound:6.1f} s, x{wall / bound:.2f})  "
+                    f"wall {wall:7.1f} s (lower bound {bound:6.1f} s, {ratio})  "
                     f"written {run.written}, failed {run.failed}, status {run.status.value}"
                 )
                 if label == "first sync":
