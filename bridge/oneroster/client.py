@@ -132,10 +132,10 @@ class OneRosterClient:
     def __init__(self, config: SisConfig, http: PlatformHttp, *, tokens: TokenCache | None = None) -> None:
         self.config = config
         self.http = http
-        self._oauth2: ClientCredentials | None = None
-        self._oauth1: OAuth1Signer | None = None
+        self.oauth2: ClientCredentials | None = None
+        self.oauth1: OAuth1Signer | None = None
         if config.auth_kind is SisAuthKind.OAUTH2:
-            self._oauth2 = ClientCredentials(
+            self.oauth2 = ClientCredentials(
                 http,
                 token_url=config.token_url,
                 client_id=config.client_id,
@@ -143,7 +143,7 @@ class OneRosterClient:
                 cache=tokens,
             )
         elif config.auth_kind is SisAuthKind.OAUTH1:
-            self._oauth1 = OAuth1Signer(config.client_id, config.client_secret)
+            self.oauth1 = OAuth1Signer(config.client_id, config.client_secret)
 
     @classmethod
     def connect(
@@ -208,9 +208,9 @@ class OneRosterClient:
         kwargs: dict[str, Any] = {"headers": headers, "expected": expected}
         if json is not None:
             kwargs["json"] = json
-        if self._oauth1 is not None:
+        if self.oauth1 is not None:
             try:
-                return self.http.request(method, url, auth=self._oauth1, **kwargs)
+                return self.http.request(method, url, auth=self.oauth1, **kwargs)
             except PlatformRejected as error:
                 if error.status != 401:
                     raise
@@ -222,17 +222,17 @@ class OneRosterClient:
                     status=401,
                     platform_message=error.platform_message,
                 ) from None
-        if self._oauth2 is None:
+        if self.oauth2 is None:
             raise SisConnectionInvalid(f"SIS {self.config.name!r} has no REST credentials")
         scopes = self._scopes(purpose)
         for attempt in (1, 2):
-            headers["Authorization"] = f"Bearer {self._oauth2.bearer(scopes)}"
+            headers["Authorization"] = f"Bearer {self.oauth2.bearer(scopes)}"
             try:
                 return self.http.request(method, url, **kwargs)
             except PlatformRejected as error:
                 if error.status != 401 or attempt == 2:
                     raise
-                self._oauth2.drop(scopes)
+                self.oauth2.drop(scopes)
         raise AssertionError("unreachable")  # pragma: no cover
 
     def get_json(
