@@ -120,17 +120,25 @@ def last_written(session: Session, keys: Iterable[WriteKey]) -> dict[WriteKey, s
     return {k: e.payload_hash for k, e in ledger(session, keys).items() if e.payload_hash is not None}
 
 
-def record_intents(session: Session, intents: Iterable[Intent]) -> None:
-    """Note writes about to be sent (commit this before sending them)."""
+def _rows_for(session: Session, intents: Iterable[Intent]) -> list[tuple[Intent, WrittenValue]]:
+    """Each intent with its ledger row, made (and added to the session) where none exists."""
     wanted = list(intents)
     rows = _rows(session, [i.key for i in wanted])
-    now = utcnow()
+    pairs = []
     for intent in wanted:
         row = rows.get(intent.key)
         if row is None:
             row = WrittenValue(kind=intent.key.kind, target=intent.key.target, subject=intent.key.subject)
             session.add(row)
             rows[intent.key] = row
+        pairs.append((intent, row))
+    return pairs
+
+
+def record_intents(session: Session, intents: Iterable[Intent]) -> None:
+    """Note writes about to be sent (commit this before sending them)."""
+    now = utcnow()
+    for intent, row in _rows_for(session, intents):
         row.pending_hash = intent.digest
         row.pending_value = intent.value
         row.pending_at = now
@@ -139,15 +147,8 @@ def record_intents(session: Session, intents: Iterable[Intent]) -> None:
 
 def confirm_writes(session: Session, intents: Iterable[Intent], *, at: datetime | None = None) -> None:
     """The platform accepted these writes: they become the last written values."""
-    wanted = list(intents)
-    rows = _rows(session, [i.key for i in wanted])
     now = at or utcnow()
-    for intent in wanted:
-        row = rows.get(intent.key)
-        if row is None:
-            row = WrittenValue(kind=intent.key.kind, target=intent.key.target, subject=intent.key.subject)
-            session.add(row)
-            rows[intent.key] = row
+    for intent, row in _rows_for(session, intents):
         row.value = intent.value
         row.payload_hash = intent.digest
         row.written_at = now
