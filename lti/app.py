@@ -52,11 +52,12 @@ def create_app(
     register_security_headers(app)
     register_error_handlers(app)
 
-    from lti.views import admin, launch, registration, student, teacher
+    from lti.views import admin, launch, lms_auth, registration, student, teacher
 
     app.register_blueprint(launch.bp)
     app.register_blueprint(registration.bp)
     app.register_blueprint(teacher.bp)
     app.register_blueprint(student.bp)
     app.register_blueprint(admin.bp)
+    app.register_blueprint(lms_auth.bp)
     return app
