@@ -9,7 +9,7 @@ Query strings matter for OAuth 1: OneRoster filters carry spaces, quotes, `=` an
 -- a space is `%20`, never `+` -- so the bytes we send are the bytes we sign: a server that
 reads `+` literally (as many do) would otherwise compute another base string and answer 401.
 
-Tokens are cached per (token URL, client id, scopes) and shared by every client in the
+Tokens are cached per (token URL, client credentials, scopes) and shared by every client in the
 process; a 401 with a cached token drops it and fetches a new one once.
 """
 
@@ -188,7 +188,10 @@ class ClientCredentials:
         return f"<ClientCredentials {self.client_id} at {self.token_url}>"
 
     def _key(self, scopes: Sequence[str]) -> tuple[str, str, tuple[str, ...]]:
-        return (self.token_url, self.client_id, tuple(sorted(scopes)))
+        # a digest of the secret in the key: changed credentials never reuse a token of
+        # the old ones (and "test connection" really tests the secret it was given)
+        credentials = f"{self.client_id}:{hashlib.sha256(self._secret.encode()).hexdigest()[:16]}"
+        return (self.token_url, credentials, tuple(sorted(scopes)))
 
     def bearer(self, scopes: Sequence[str]) -> str:
         """A valid access token for these scopes, from the cache or the token endpoint."""

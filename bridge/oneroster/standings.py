@@ -316,3 +316,67 @@ class Payloads:
 
 def classes_of(standings: Iterable[StandingResult]) -> list[str]:
     return sorted({s.class_sourced_id for s in standings})
+
+
+STANDINGS_COLUMNS = (
+    "class_sourced_id",
+    "student_sourced_id",
+    "standard_code",
+    "standard_title",
+    "indicator_code",
+    "value",
+    "case_uuid",
+    "assessed_on",
+    "comment",
+)
+
+
+def read_standings_csv(text: str, *, file: str = "standings.csv") -> list[StandingResult]:
+    """Standings from a CSV with the `STANDINGS_COLUMNS` header (indicator_code, value,
+    case_uuid and comment may be empty); a bad cell raises `CsvImportError` (file, line, column).
+    """
+    import csv
+    import io
+
+    from pbridge.errors import CsvImportError
+
+    reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
+    missing = [c for c in STANDINGS_COLUMNS if c not in (reader.fieldnames or []) and c != "comment"]
+    if missing:
+        raise CsvImportError(f"the header lacks {', '.join(missing)}", file=file, line=1, column=missing[0])
+    standings = []
+    for row in reader:
+        line = reader.line_num
+        cells = {k: (v or "").strip() for k, v in row.items() if k}
+        for column in ("class_sourced_id", "student_sourced_id", "standard_code", "assessed_on"):
+            if not cells.get(column):
+                raise CsvImportError("is required and empty", file=file, line=line, column=column)
+        try:
+            value = Decimal(cells["value"]) if cells.get("value") else None
+        except InvalidOperation:
+            raise CsvImportError(
+                f"{cells['value']!r} is not a number", file=file, line=line, column="value"
+            ) from None
+        try:
+            assessed = date.fromisoformat(cells["assessed_on"])
+        except ValueError:
+            raise CsvImportError(
+                f"{cells['assessed_on']!r} is not a date (YYYY-MM-DD)",
+                file=file,
+                line=line,
+                column="assessed_on",
+            ) from None
+        standings.append(
+            StandingResult(
+                class_sourced_id=cells["class_sourced_id"],
+                student_sourced_id=cells["student_sourced_id"],
+                standard_code=cells["standard_code"],
+                standard_title=cells.get("standard_title", ""),
+                indicator_code=cells.get("indicator_code") or None,
+                value=value,
+                case_uuid=cells.get("case_uuid") or None,
+                assessed_on=assessed,
+                comment=cells.get("comment", ""),
+            )
+        )
+    return standings
