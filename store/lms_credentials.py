@@ -122,15 +122,15 @@ def save_credentials(
     *,
     platform_id: int,
     kind: Preset,
-    client_id: str = "",
+    client_id: str | None = None,
     client_secret: str | None = None,
     token: str | None = None,
-    api_base_url: str = "",
+    api_base_url: str | None = None,
 ) -> LmsCredential:
     """Create or replace a platform's LMS API credentials (secrets sealed).
 
-    A secret left as None keeps the stored one, so an admin can add an admin token without
-    entering the developer key's secret again. Refuses a platform of another LMS, and
+    A field left as None keeps what is stored, so an admin can add an admin token without
+    entering the developer key again; "" clears it. Refuses a platform of another LMS, and
     credentials that lack what the LMS needs.
     """
     platform = session.get(Platform, platform_id)
@@ -149,8 +149,10 @@ def save_credentials(
         row = LmsCredential(platform_id=platform_id, kind=kind)
         session.add(row)
     row.kind = kind
-    row.client_id = client_id.strip()
-    row.api_base_url = api_base_url.rstrip("/")
+    if client_id is not None:
+        row.client_id = client_id.strip()
+    if api_base_url is not None:
+        row.api_base_url = api_base_url.rstrip("/")
     if client_secret is not None:
         row.client_secret_sealed = box.seal(client_secret) if client_secret else None
     if token is not None:

@@ -65,7 +65,8 @@ def check_connection(bridge: Bridge, platform_id: int, *, course_id: int | None 
                     api = course_api(session, bridge.secret_box, course_id)
                 except LmsNotConnected as error:
                     return [Check("the course in the LMS", False, str(error), "the course's LMS id")]
-        session.expunge(platform)
+        if platform in session:  # course_api expunges the same object
+            session.expunge(platform)
     if secrets is None:
         return [
             Check(
