@@ -78,7 +78,7 @@ RESULT_OBJECTIVE_COLUMNS = [
 ]
 
 
-def _csv(columns: list[str], rows: list[dict[str, object]]) -> bytes:
+def _csv(columns: list[str], rows: Sequence[Mapping[str, object]]) -> bytes:
     out = io.StringIO()
     writer = csv.DictWriter(out, fieldnames=columns, lineterminator="\r\n", extrasaction="ignore")
     writer.writeheader()
@@ -106,7 +106,8 @@ def export_standings_csv(
     plan = plan_standings([s for s in standings if s.value is not None], scale=scale)
     payloads = Payloads(version=SisVersion.V1_2, rostering_url="", gradebook_url="", scale=scale, now=now)
     category = payloads.category().to_wire()
-    line_items, line_item_objectives = [], []
+    line_items: list[dict[str, object]] = []
+    line_item_objectives: list[dict[str, object]] = []
     for item in plan.line_items:
         model = payloads.line_item(item, contexts.get(item.class_sourced_id))
         wire = model.to_wire()
@@ -146,10 +147,11 @@ def export_standings_csv(
                         "learningObjectiveId": objective,
                     }
                 )
-    results, result_objectives = [], []
+    results: list[dict[str, object]] = []
+    result_objectives: list[dict[str, object]] = []
     for planned in plan.results:
-        model = payloads.result(planned)
-        wire = model.to_wire()
+        result = payloads.result(planned)
+        wire = result.to_wire()
         results.append(
             {
                 **{
@@ -174,22 +176,22 @@ def export_standings_csv(
                 "classSourcedId": planned.line_item.class_sourced_id,
             }
         )
-        for score_set in model.learning_objective_set or []:
-            for objective in score_set.learning_objective_results:
+        for score_set in result.learning_objective_set or []:
+            for scored in score_set.learning_objective_results:
                 result_objectives.append(
                     {
                         "sourcedId": str(
                             uuid.uuid5(
-                                NAMESPACE, f"result-lo|{planned.sourced_id}|{objective.learning_objective_id}"
+                                NAMESPACE, f"result-lo|{planned.sourced_id}|{scored.learning_objective_id}"
                             )
                         ),
                         "status": "active",
                         "dateLastModified": wire["dateLastModified"],
                         "resultSourcedId": planned.sourced_id,
                         "source": score_set.source,
-                        "learningObjectiveId": objective.learning_objective_id,
-                        "score": objective.score,
-                        "textScore": objective.text_score,
+                        "learningObjectiveId": scored.learning_objective_id,
+                        "score": scored.score,
+                        "textScore": scored.text_score,
                     }
                 )
     written = {

@@ -186,14 +186,16 @@ def _students(session: Session, connection_id: int, sourced_ids: set[str]) -> di
                 SisUser.user_id.is_not(None),
             )
         ):
-            found[sourced_id] = user_id
+            if user_id is not None:
+                found[sourced_id] = user_id
         missing = [s for s in chunk if s not in found]
-        for sourced_id, user_id in session.execute(
+        for lis_id, fallback_id in session.execute(
             select(User.lis_person_sourcedid, User.id)
             .where(User.lis_person_sourcedid.in_(missing))
             .order_by(User.last_launch_at.desc().nulls_last(), User.id.desc())
         ):
-            found.setdefault(sourced_id, user_id)
+            if lis_id is not None:
+                found.setdefault(lis_id, fallback_id)
     return found
 
 

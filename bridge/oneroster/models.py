@@ -1,9 +1,11 @@
 """OneRoster records as typed values: pydantic v2 models mirroring the 1.2 schemas (and 1.1).
 
 Field names are snake_case in Python and the spec's camelCase on the wire (`class` is
-`class_`). Reading is lenient, as real SIS are: unknown members are ignored, `""` counts as
-absent, 1.1's `inactive` status reads as `tobedeleted` (as 1.2 says it must), booleans come
-as `true` or `"true"`, and a date-time may be a bare date. Writing is strict and exact: the
+`class_`, aliased for reading and writing so type checkers see the Python name).
+
+Reading is lenient, as real SIS are: unknown members are ignored, `""` counts as absent,
+1.1's `inactive` status reads as `tobedeleted` (as 1.2 says it must), booleans come as
+`true` or `"true"`, and a date-time may be a bare date. Writing is strict and exact: the
 booleans 1.2 wants as the strings "true"/"false" are dumped so, dates as `YYYY-MM-DD`,
 date-times in UTC with a `Z`, and `None` members are left out (`to_wire`).
 """
@@ -200,7 +202,7 @@ class User(Record):
 
 class Enrollment(Record):
     user: GuidRef
-    class_: GuidRef = Field(alias="class")
+    class_: GuidRef = Field(validation_alias=AliasChoices("class", "class_"), serialization_alias="class")
     school: GuidRef | None = None
     role: str = ""
     primary: StrBool | None = None
@@ -241,7 +243,9 @@ class LineItem(Record):
     description: str | None = None
     assign_date: Timestamp | None = None
     due_date: Timestamp | None = None
-    class_: GuidRef | None = Field(default=None, alias="class")
+    class_: GuidRef | None = Field(
+        default=None, validation_alias=AliasChoices("class", "class_"), serialization_alias="class"
+    )
     school: GuidRef | None = None
     category: GuidRef | None = None
     grading_period: GuidRef | None = None
@@ -254,7 +258,9 @@ class LineItem(Record):
 class Result(Record):
     line_item: GuidRef
     student: GuidRef = Field(validation_alias=AliasChoices("student", "user"))
-    class_: GuidRef | None = Field(default=None, alias="class")
+    class_: GuidRef | None = Field(
+        default=None, validation_alias=AliasChoices("class", "class_"), serialization_alias="class"
+    )
     score_status: str = ""
     score: float | None = None
     text_score: str | None = None

@@ -174,11 +174,13 @@ def plan_standings(
         )
     results = []
     for standing in standings:
-        item = items[line_item_id(standing.class_sourced_id, standing.standard_code, standing.indicator_code)]
+        planned = items[
+            line_item_id(standing.class_sourced_id, standing.standard_code, standing.indicator_code)
+        ]
         results.append(
             PlannedResult(
-                sourced_id=result_id(item.sourced_id, standing.student_sourced_id),
-                line_item=item,
+                sourced_id=result_id(planned.sourced_id, standing.student_sourced_id),
+                line_item=planned,
                 student_sourced_id=standing.student_sourced_id,
                 value=None if standing.value is None else Decimal(standing.value),
                 assessed_on=standing.assessed_on,
@@ -232,44 +234,39 @@ class Payloads:
         if context is not None and context.term_start and context.term_end:
             start, end = context.term_start, context.term_end
         where = f"class {item.class_sourced_id!r}"
-        common = {
-            "sourced_id": item.sourced_id,
-            "status": "active",
-            "date_last_modified": self.now,
-            "title": item.title,
-            "description": item.description,
-            "assign_date": _midnight(start),
-            "due_date": _midnight(end),
-            "class_": self._ref("class", "classes", item.class_sourced_id),
-            "category": self._ref("category", "categories", CATEGORY_ID, gradebook=True),
-            "result_value_min": float(self.scale[0]),
-            "result_value_max": float(self.scale[1]),
-        }
-        if self.version is SisVersion.V1_1:
-            if context is None or not context.term_sourced_id:
-                raise StandingsInvalid(
-                    f"{where}: OneRoster 1.1 line items need a grading period, and no term of "
-                    "this class is known; run `pbridge oneroster sync-roster` first"
-                )
-            return LineItem(
-                **common,
-                grading_period=self._ref("academicSession", "academicSessions", context.term_sourced_id),
+        term = context.term_sourced_id if context is not None else None
+        school = context.school_sourced_id if context is not None else None
+        v1_1 = self.version is SisVersion.V1_1
+        if v1_1 and not term:
+            raise StandingsInvalid(
+                f"{where}: OneRoster 1.1 line items need a grading period, and no term of "
+                "this class is known; run `pbridge oneroster sync-roster` first"
             )
-        if context is None or not context.school_sourced_id:
+        if not v1_1 and not school:
             raise StandingsInvalid(
                 f"{where}: OneRoster 1.2 line items need the class's school, which is not known; "
                 "run `pbridge oneroster sync-roster` first"
             )
-        extra = {}
-        if context.term_sourced_id:
-            extra["academic_session"] = self._ref(
-                "academicSession", "academicSessions", context.term_sourced_id
-            )
+        term_ref = self._ref("academicSession", "academicSessions", term) if term else None
         return LineItem(
-            **common,
-            **extra,
-            school=self._ref("org", "orgs", context.school_sourced_id),
-            learning_objective_set=[
+            sourced_id=item.sourced_id,
+            status="active",
+            date_last_modified=self.now,
+            title=item.title,
+            description=item.description,
+            assign_date=_midnight(start),
+            due_date=_midnight(end),
+            class_=self._ref("class", "classes", item.class_sourced_id),
+            category=self._ref("category", "categories", CATEGORY_ID, gradebook=True),
+            result_value_min=float(self.scale[0]),
+            result_value_max=float(self.scale[1]),
+            # 1.1 requires the grading period; 1.2 names the term as the academic session
+            grading_period=term_ref if v1_1 else None,
+            academic_session=None if v1_1 else term_ref,
+            school=None if v1_1 or school is None else self._ref("org", "orgs", school),
+            learning_objective_set=None
+            if v1_1
+            else [
                 LearningObjectiveSet(source=item.objective_source, learning_objective_ids=[item.objective_id])
             ],
         )
@@ -277,40 +274,36 @@ class Payloads:
     def result(self, planned: PlannedResult) -> Result:
         """The result of one standing (value None: 1.2 "not submitted" without a score)."""
         item = planned.line_item
-        common = {
-            "sourced_id": planned.sourced_id,
-            "status": "active",
-            "date_last_modified": self.now,
-            "line_item": self._ref("lineItem", "lineItems", item.sourced_id, gradebook=True),
-            "student": self._ref("user", "users", planned.student_sourced_id),
-            "score_date": planned.assessed_on,
-            "comment": planned.comment or None,
-        }
-        if self.version is SisVersion.V1_1:
-            if planned.value is None:
-                raise StandingsInvalid("OneRoster 1.1 results need a score; clear them with DELETE")
-            return Result(**common, score_status="fully graded", score=float(planned.value))
-        graded = planned.value is not None
+        v1_1 = self.version is SisVersion.V1_1
+        if v1_1 and planned.value is None:
+            raise StandingsInvalid("OneRoster 1.1 results need a score; clear them with DELETE")
+        score = float(planned.value) if planned.value is not None else None
+        graded = score is not None
+        objectives = [
+            LearningObjectiveScoreSet(
+                source=item.objective_source,
+                learning_objective_results=[
+                    LearningObjectiveResult(learning_objective_id=item.objective_id, score=score)
+                ],
+            )
+        ]
         return Result(
-            **common,
-            class_=self._ref("class", "classes", item.class_sourced_id),
+            sourced_id=planned.sourced_id,
+            status="active",
+            date_last_modified=self.now,
+            line_item=self._ref("lineItem", "lineItems", item.sourced_id, gradebook=True),
+            student=self._ref("user", "users", planned.student_sourced_id),
+            score_date=planned.assessed_on,
+            comment=planned.comment or None,
             score_status="fully graded" if graded else "not submitted",
-            score=float(planned.value) if planned.value is not None else None,
-            learning_objective_set=[
-                LearningObjectiveScoreSet(
-                    source=item.objective_source,
-                    learning_objective_results=[
-                        LearningObjectiveResult(
-                            learning_objective_id=item.objective_id,
-                            score=float(planned.value) if planned.value is not None else None,
-                        )
-                    ],
-                )
-            ],
-            in_progress=False,
-            incomplete=not graded,
-            late=False,
-            missing=False,
+            score=score,
+            # what 1.1 does not have stays out of its payload
+            class_=None if v1_1 else self._ref("class", "classes", item.class_sourced_id),
+            learning_objective_set=None if v1_1 else objectives,
+            in_progress=None if v1_1 else False,
+            incomplete=None if v1_1 else not graded,
+            late=None if v1_1 else False,
+            missing=None if v1_1 else False,
         )
 
 
