@@ -16,6 +16,7 @@ from pathlib import Path
 import click
 
 from lti import create_app
+from pbridge.lms_wiring import demo_lms_api
 from pbridge.settings import INSTANCE_DIR, Settings
 from pbridge.wiring import connect
 from sandbox import RunningServer, SandboxState, serve
@@ -112,7 +113,7 @@ def _assessments_with_scores(setup: DemoSetup) -> None:
 
 
 #: set-up steps in order; areas add theirs (e.g. LMS API credentials for the sandbox)
-DEMO_STEPS: list[Callable[[DemoSetup], None]] = [_load_framework, _assessments_with_scores]
+DEMO_STEPS: list[Callable[[DemoSetup], None]] = [_load_framework, demo_lms_api, _assessments_with_scores]
 
 
 def run_demo(**options: object) -> None:

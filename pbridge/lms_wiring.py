@@ -9,6 +9,7 @@ API key, all acting as the sandbox's administrator); on the tool side it enters 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from sqlalchemy.orm import Session
 
@@ -16,6 +17,9 @@ from sandbox import SandboxState
 from store.lms_credentials import save_credentials
 from store.platforms import Preset
 from store.secret_box import SecretBox
+
+if TYPE_CHECKING:
+    from pbridge.demo import DemoSetup
 
 CALLBACK_PATH = "/lms/canvas/callback"
 
@@ -87,3 +91,26 @@ def connect_lms_api(
         )
         return LmsApiWiring(flavour, state.base_url + "/v1")
     raise ValueError(f"the {flavour} sandbox has no LMS API of its own")
+
+
+def demo_lms_api(setup: DemoSetup) -> None:
+    """Demo step: the sandbox's own API credentials entered, so the seeded native assignments
+    (some rubric-scored) can be tagged on the teacher's first launch."""
+    from store.registrations import find_platform
+
+    if setup.state.flavour.name not in ("canvas", "moodle", "schoology"):
+        return  # the generic sandbox has no API of its own
+    setup.say(f"Entering the sandbox's {setup.state.flavour.name} API credentials…")
+    box = SecretBox.from_settings(setup.settings.encryption_key, setup.settings.secret_key)
+    with setup.database.begin() as session:
+        platform = find_platform(session, setup.state.issuer, setup.client_id)
+        if platform is None:
+            raise LookupError(f"the demo platform {setup.state.issuer} is not registered in the tool")
+        connect_lms_api(
+            session,
+            box,
+            setup.state,
+            platform_id=platform.id,
+            tool_url=setup.tool_url,
+            acting_user_id=setup.seed.admin_id,
+        )
