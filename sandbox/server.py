@@ -19,7 +19,19 @@ from types import TracebackType
 from flask import Blueprint, Flask, Response, g, jsonify, request
 from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 
-from sandbox import ags, canvas_api, canvas_oauth, deep_linking, moodle_ws, nrps, oidc, schoology_api, tokens
+from sandbox import (
+    ags,
+    canvas_api,
+    canvas_oauth,
+    canvas_outcomes,
+    deep_linking,
+    moodle_competencies,
+    moodle_ws,
+    nrps,
+    oidc,
+    schoology_api,
+    tokens,
+)
 from sandbox.current import current_state
 from sandbox.faults import CanvasThrottle, FaultRule
 from sandbox.refusals import Refusal, install
@@ -29,6 +41,8 @@ from sandbox.state import SandboxState
 THROTTLED_AREAS = ("ags", "nrps", "canvas_api")
 #: each flavour's own API, beside LTI (the only way to see a course's native assignments)
 LMS_APIS = {"canvas": (canvas_api, canvas_oauth), "moodle": (moodle_ws,), "schoology": (schoology_api,)}
+LMS_APIS["canvas"] += (canvas_outcomes,)  # outcomes, rubrics, outcome results (issue 8)
+LMS_APIS["moodle"] += (moodle_competencies,)  # competency web services (issue 8)
 
 
 def create_app(state: SandboxState) -> Flask:
