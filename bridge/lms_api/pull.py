@@ -173,7 +173,8 @@ def pull_lms_scores(
         calls.append(lambda: client.grades(course, [listing[a] for a in sweep], students=api.learners))
     for since, ids in delta.items():
         chosen = [listing[a] for a in ids]
-        calls.append(functools.partial(client.grades, course, chosen, since=since, students=api.learners))
+        # a delta is small: one request chain, not chunks sized for every student's result
+        calls.append(functools.partial(client.grades, course, chosen, since=since))
     grades = list(
         {
             (g.assignment_id, g.user_id): g
