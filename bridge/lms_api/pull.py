@@ -183,7 +183,15 @@ def pull_lms_scores(
         }.values()
     )
 
-    users = _match_students(bridge, api, client, {g.user_id for g in grades}, outcome)
+    users = match_students(bridge, api, client, {g.user_id for g in grades})
+    for lms_id in sorted(users.unknown)[:PROBLEM_LIMIT]:
+        outcome.problems.append(
+            Problem(
+                f"LMS user {lms_id}",
+                "is not known to Proficiency Bridge yet (no launch, no roster entry, no SIS id to "
+                "match): their scores are read once they open the tool or the roster syncs",
+            )
+        )
     observations, present, kept = _observations(api, listing, by_assignment, grades, users.known, outcome)
     returned = {(g.assignment_id, g.user_id) for g in grades}
     with bridge.database.begin() as session:
@@ -209,20 +217,22 @@ def pull_lms_scores(
 
 
 @dataclass(frozen=True)
-class _Students:
+class MatchedStudents:
     known: dict[str, int]  # LMS user id -> our user id
     learnt: dict[int, str]  # our user id -> LMS user id matched by SIS id this time
+    unknown: frozenset[str]  # LMS user ids matching no user of ours
 
 
-def _match_students(
-    bridge: Bridge, api: CourseApi, client: LmsClient, lms_ids: set[str], outcome: CourseOutcome
-) -> _Students:
-    """Our users behind LMS user ids: by the LMS id a launch gave, by `sub`, else by SIS id."""
+def match_students(bridge: Bridge, api: CourseApi, client: LmsClient, lms_ids: set[str]) -> MatchedStudents:
+    """Our users behind LMS user ids: by the LMS id a launch gave, by `sub`, else by SIS id.
+
+    The LMS's roster is read only when some id is unknown (students who never launched).
+    """
     with bridge.database.begin() as session:
         known = known_users(session, api, lms_ids)
-    unknown = lms_ids - set(known)
     learnt: dict[int, str] = {}
-    if unknown:
+    if lms_ids - set(known):
+        unknown = lms_ids - set(known)
         roster: list[LmsStudent] = client.students(api.lms_course_id)
         by_sis = {s.sis_id: s.id for s in roster if s.id in unknown and s.sis_id}
         if by_sis:
@@ -236,15 +246,7 @@ def _match_students(
                 lms_id = by_sis[str(sis_id)]
                 known[lms_id] = user_id
                 learnt[user_id] = lms_id
-        for lms_id in sorted(lms_ids - set(known))[:PROBLEM_LIMIT]:
-            outcome.problems.append(
-                Problem(
-                    f"LMS user {lms_id}",
-                    "is not known to Proficiency Bridge yet (no launch, no roster entry, no SIS id to "
-                    "match): their scores are read once they open the tool or the roster syncs",
-                )
-            )
-    return _Students(known, learnt)
+    return MatchedStudents(known, learnt, frozenset(lms_ids - set(known)))
 
 
 def known_users(session: Session, api: CourseApi, lms_ids: Iterable[str]) -> dict[str, int]:

@@ -22,7 +22,7 @@ from bridge.context import Bridge
 from bridge.lms_api.connection import CourseApi, course_api, open_client
 from bridge.lms_api.errors import LmsNotConnected
 from bridge.lms_api.models import GradeState, LmsAssignment
-from bridge.lms_api.pull import known_users, level_of
+from bridge.lms_api.pull import level_of, match_students
 from mappings.conversion import Conversion
 from pbridge.errors import CalculationError, ProficiencyBridgeError
 from store.people import User
@@ -84,8 +84,8 @@ def preview_scores(
     if rubric_criterion_id and criterion is None:
         raise ProficiencyBridgeError(f"'{assignment.title}' has no rubric criterion {rubric_criterion_id}")
     grades = client.grades(api.lms_course_id, [assignment], students=api.learners)
+    known = match_students(bridge, api, client, {g.user_id for g in grades}).known
     with bridge.database.begin() as session:
-        known = known_users(session, api, {g.user_id for g in grades})
         names = {
             user.id: user.display_name
             for user in session.scalars(select(User).where(User.id.in_(sorted(set(known.values())))))
