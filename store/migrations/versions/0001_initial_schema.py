@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-23 09:50:23.564837
+Create Date: 2026-11-23 10:26:38.363719
 """
 
 from alembic import op
@@ -188,6 +188,38 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id', name=op.f('pk_deployments')),
     sa.UniqueConstraint('platform_id', 'deployment_id', name=op.f('uq_deployments_platform_id_deployment_id'))
     )
+    op.create_table('lms_credentials',
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), autoincrement=True, nullable=False),
+    sa.Column('platform_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('kind', sa.Enum('canvas', 'moodle', 'schoology', 'generic', name='preset', native_enum=False, length=40), nullable=False),
+    sa.Column('api_base_url', sa.String(length=1000), nullable=False),
+    sa.Column('client_id', sa.String(length=255), nullable=False),
+    sa.Column('client_secret_sealed', sa.Text(), nullable=True),
+    sa.Column('token_sealed', sa.Text(), nullable=True),
+    sa.Column('created_at', store.types.UtcDateTime(), nullable=False),
+    sa.Column('updated_at', store.types.UtcDateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['platform_id'], ['platforms.id'], name=op.f('fk_lms_credentials_platform_id_platforms'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_lms_credentials')),
+    sa.UniqueConstraint('platform_id', name=op.f('uq_lms_credentials_platform_id'))
+    )
+    op.create_table('lms_user_tokens',
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), autoincrement=True, nullable=False),
+    sa.Column('platform_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('user_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('lms_user_id', sa.String(length=255), nullable=False),
+    sa.Column('refresh_token_sealed', sa.Text(), nullable=False),
+    sa.Column('access_token_sealed', sa.Text(), nullable=True),
+    sa.Column('access_expires_at', store.types.UtcDateTime(), nullable=True),
+    sa.Column('created_at', store.types.UtcDateTime(), nullable=False),
+    sa.Column('updated_at', store.types.UtcDateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['platform_id'], ['platforms.id'], name=op.f('fk_lms_user_tokens_platform_id_platforms'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_lms_user_tokens_user_id_users'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_lms_user_tokens')),
+    sa.UniqueConstraint('platform_id', 'user_id', name=op.f('uq_lms_user_tokens_platform_id_user_id'))
+    )
+    with op.batch_alter_table('lms_user_tokens', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_lms_user_tokens_user_id'), ['user_id'], unique=False)
+
     op.create_table('scale_levels',
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), autoincrement=True, nullable=False),
     sa.Column('framework_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
@@ -454,6 +486,20 @@ def upgrade() -> None:
     with op.batch_alter_table('launch_sessions', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_launch_sessions_expires_at'), ['expires_at'], unique=False)
 
+    op.create_table('lms_sync_cursors',
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), autoincrement=True, nullable=False),
+    sa.Column('course_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('assignment_id', sa.String(length=255), nullable=False),
+    sa.Column('fingerprint', sa.String(length=64), nullable=False),
+    sa.Column('synced_through', store.types.UtcDateTime(), nullable=False),
+    sa.Column('full_sweep_at', store.types.UtcDateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['course_id'], ['courses.id'], name=op.f('fk_lms_sync_cursors_course_id_courses'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_lms_sync_cursors')),
+    sa.UniqueConstraint('course_id', 'assignment_id', name=op.f('uq_lms_sync_cursors_course_id_assignment_id'))
+    )
+    with op.batch_alter_table('lms_sync_cursors', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_lms_sync_cursors_course_id'), ['course_id'], unique=False)
+
     op.create_table('memberships',
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), autoincrement=True, nullable=False),
     sa.Column('course_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
@@ -707,6 +753,10 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_memberships_user_id'))
 
     op.drop_table('memberships')
+    with op.batch_alter_table('lms_sync_cursors', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_lms_sync_cursors_course_id'))
+
+    op.drop_table('lms_sync_cursors')
     with op.batch_alter_table('launch_sessions', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_launch_sessions_expires_at'))
 
@@ -744,6 +794,11 @@ def downgrade() -> None:
     op.drop_table('sis_courses')
     op.drop_table('sis_academic_sessions')
     op.drop_table('scale_levels')
+    with op.batch_alter_table('lms_user_tokens', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_lms_user_tokens_user_id'))
+
+    op.drop_table('lms_user_tokens')
+    op.drop_table('lms_credentials')
     op.drop_table('deployments')
     with op.batch_alter_table('courses', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_courses_lis_course_section_sourcedid'))
