@@ -52,6 +52,13 @@ def create_app(
     register_security_headers(app)
     register_error_handlers(app)
 
+    import lti.views.admin_reports  # adds its routes to admin.bp
+    import lti.views.admin_settings  # adds its routes to admin.bp
+    import lti.views.teacher_evidence  # adds its routes to teacher.bp
+    import lti.views.teacher_policy  # adds its routes to teacher.bp
+    import lti.views.teacher_reports  # adds its routes to teacher.bp
+    import lti.views.teacher_sync  # adds its routes to teacher.bp
+    import lti.views.teacher_tagging  # noqa: F401  (each adds its routes to admin.bp or teacher.bp)
     from lti.views import admin, launch, lms_auth, registration, student, teacher
 
     app.register_blueprint(launch.bp)

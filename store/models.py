@@ -5,6 +5,7 @@ Each area keeps its tables in its own module; add one import line here per new m
 
 # ruff: noqa: F401
 import store.alignments
+import store.audit
 import store.course_settings
 import store.evidence
 import store.frameworks
@@ -14,6 +15,7 @@ import store.overrides
 import store.people
 import store.platforms
 import store.policies
+import store.self_assessments
 import store.sis_roster  # also registers store.sis, which it imports
 import store.standings
 import store.sync_runs

@@ -1,4 +1,8 @@
-"""Admin pages: registrations, deployments awaiting approval, the tool's keys."""
+"""Admin pages: registrations, deployments awaiting approval, the tool's keys.
+
+The other admin pages live beside this module (`admin_*.py`) and add their routes to this
+blueprint. Every change an admin makes is written to the audit log.
+"""
 
 from __future__ import annotations
 
@@ -6,10 +10,12 @@ from flask import Blueprint, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
 from config.presets import preset_endpoints
+from lti.pages.admin_registry import edit_platform
 from lti.security import platform_origins
 from lti.services import services
-from lti.web_session import role_required
+from lti.web_session import current_session, role_required
 from pbridge.errors import RegistrationError
+from store.audit import record_change
 from store.database import request_session
 from store.platforms import Preset, RegistrationStatus, UnknownDeploymentPolicy
 from store.registrations import (
@@ -38,7 +44,15 @@ def home() -> str:
         pending=pending_deployments(session),
         keys=list_keys(session),
         base_url=s.settings.base_url,
+        policies=[p.value for p in UnknownDeploymentPolicy],
+        saved=request.args.get("saved", ""),
+        active="home",
     )
+
+
+def _actor() -> int | None:
+    launch_session = current_session()
+    return launch_session.user_id if launch_session else None
 
 
 @bp.post("/platforms")
@@ -51,7 +65,14 @@ def add() -> Response:
         d.strip() for d in form.get("deployment_ids", "").replace(",", "\n").splitlines() if d.strip()
     ]
     session = request_session()
-    add_platform(session, details, deployment_ids=deployments)
+    added = add_platform(session, details, deployment_ids=deployments)
+    record_change(
+        session,
+        actor_id=_actor(),
+        action="registration added",
+        subject=f"platform {added.name} ({added.issuer}, client {added.client_id})",
+        detail=f"deployments: {', '.join(deployments) or 'none'}",
+    )
     session.commit()
     platform_origins.forget()
     services().registrations.forget()
@@ -108,7 +129,13 @@ def _details_from_form(form: dict[str, str] | object, preset: str) -> PlatformDe
 @role_required("admin")
 def approve(platform_id: int) -> Response:
     session = request_session()
-    approve_platform(session, platform_id)
+    approved = approve_platform(session, platform_id)
+    record_change(
+        session,
+        actor_id=_actor(),
+        action="registration approved",
+        subject=f"platform {approved.name} ({approved.issuer}, client {approved.client_id})",
+    )
     session.commit()
     platform_origins.forget()
     services().registrations.forget()
@@ -120,7 +147,13 @@ def approve(platform_id: int) -> Response:
 def deployment(deployment_pk: int, action: str) -> Response:
     session = request_session()
     status = RegistrationStatus.ACTIVE if action == "approve" else RegistrationStatus.DISABLED
-    set_deployment_status(session, deployment_pk, status)
+    changed = set_deployment_status(session, deployment_pk, status)
+    record_change(
+        session,
+        actor_id=_actor(),
+        action=f"deployment {'approved' if action == 'approve' else 'refused'}",
+        subject=f"deployment {changed.deployment_id} of platform {changed.platform_id}",
+    )
     session.commit()
     services().registrations.forget()
     return redirect(url_for("admin.home"), code=303)
@@ -130,6 +163,18 @@ def deployment(deployment_pk: int, action: str) -> Response:
 @role_required("admin")
 def rotate_keys() -> Response:
     session = request_session()
-    rotate(session, services().secret_box)
+    key = rotate(session, services().secret_box)
+    record_change(session, actor_id=_actor(), action="keys rotated", subject=f"new signing key {key.kid}")
     session.commit()
     return redirect(url_for("admin.home"), code=303)
+
+
+@bp.post("/platforms/<int:platform_id>/edit")
+@role_required("admin")
+def edit(platform_id: int) -> Response:
+    session = request_session()
+    edit_platform(session, platform_id, request.form, actor_id=_actor() or 0)
+    session.commit()
+    platform_origins.forget()
+    services().registrations.forget()
+    return redirect(url_for("admin.home", saved="platform"), code=303)

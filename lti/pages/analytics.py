@@ -1,0 +1,283 @@
+"""Class and school analytics: distributions per indicator and standard, change over time,
+and the same by group (section, grade level), with every group under 10 students suppressed.
+
+Small groups are suppressed, not rounded: a count of 3 students at "does not meet" in a
+group of 4 names people. The SIS's demographic groups are not stored by the roster sync, so
+only section and grade level are offered; a group the data does not have is not shown.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from decimal import Decimal
+
+from sqlalchemy.orm import Session
+
+from lti.pages.levels import LevelShown, ScaleView, scale_view_for
+from lti.pages.tables import Table
+from mappings.evidence import EvidenceStatus, Purpose
+from store.evidence import EvidenceRow
+from store.page_queries import (
+    IndicatorEntry,
+    StandingCell,
+    all_courses,
+    course_evidence,
+    course_memberships,
+    grade_levels,
+    indicator_catalogue,
+    standards_of,
+    standing_cells,
+)
+from store.standings import StandingKind
+
+MIN_GROUP = 10
+SUPPRESSED = "suppressed (n < 10)"
+#: SVG fills by tone, the stylesheet's edge colours (the bar's labels carry the meaning)
+TONE_FILLS = {"low2": "#b3261e", "low1": "#a35d00", "meets": "#2e7d32", "high": "#1f5fae", "none": "#8a949e"}
+
+
+@dataclass(frozen=True, slots=True)
+class Segment:
+    x: float
+    width: float
+    fill: str
+    label: str
+
+
+@dataclass(frozen=True, slots=True)
+class Distribution:
+    key: str
+    title: str
+    n: int
+    counts: tuple[tuple[LevelShown, int], ...]
+    suppressed: bool
+
+    @property
+    def met_share(self) -> str:
+        if self.suppressed or not self.n:
+            return ""
+        met = sum(c for lv, c in self.counts if lv.met)
+        return f"{round(100 * met / self.n)} %"
+
+    def segments(self, width: float = 240.0) -> tuple[Segment, ...]:
+        if self.suppressed or not self.n:
+            return ()
+        out, x = [], 0.0
+        for level, count in self.counts:
+            if count:
+                w = round(width * count / self.n, 1)
+                out.append(Segment(x, w, TONE_FILLS[level.tone], f"{level.label}: {count}"))
+                x += w
+        return tuple(out)
+
+
+@dataclass(frozen=True, slots=True)
+class Analytics:
+    scope: str
+    scale: ScaleView
+    indicators: tuple[Distribution, ...]
+    standards: tuple[Distribution, ...]
+    over_time: tuple[Distribution, ...]
+    groups: tuple[tuple[str, tuple[Distribution, ...]], ...]
+    students: int
+
+    def tables(self) -> list[Table]:
+        levels = [lv for lv in self.scale.legend()]
+        columns = ("", "Students", *(lv.label for lv in levels), "Meets or above")
+
+        def rows(items: Iterable[Distribution]) -> list[tuple[object, ...]]:
+            out: list[tuple[object, ...]] = []
+            for d in items:
+                if d.suppressed:
+                    out.append((d.title, SUPPRESSED, *([""] * len(levels)), ""))
+                else:
+                    out.append((d.title, d.n, *(c for _, c in d.counts), d.met_share))
+            return out
+
+        note = "Groups of fewer than 10 students are suppressed."
+        tables = [
+            Table.of(
+                "indicators",
+                "By performance indicator",
+                ("Indicator", *columns[1:]),
+                rows(self.indicators),
+                note,
+            ),
+            Table.of(
+                "standards", "By graduation standard", ("Standard", *columns[1:]), rows(self.standards), note
+            ),
+            Table.of(
+                "over_time",
+                "Summative evidence by month",
+                ("Month", "Students", *(lv.label for lv in levels), "At meets or above"),
+                rows(self.over_time),
+                note,
+            ),
+        ]
+        for name, items in self.groups:
+            key = "group_" + "".join(ch if ch.isalnum() else "_" for ch in name.lower())
+            tables.append(Table.of(key, f"By {name}", (name.capitalize(), *columns[1:]), rows(items), note))
+        return tables
+
+
+def _distribution(
+    key: str, title: str, values: list[Decimal | None], scale: ScaleView, n: int
+) -> Distribution:
+    counts: Counter[Decimal | None] = Counter(
+        None if v is None else scale.scale.level_at(v).value for v in values
+    )
+    levels = [lv.value for lv in scale.scale.levels] + [None]
+    return Distribution(
+        key=key,
+        title=title,
+        n=n,
+        counts=tuple((scale.show(lv), counts[lv]) for lv in levels),
+        suppressed=n < MIN_GROUP,
+    )
+
+
+def _of_cells(key: str, title: str, cells: list[StandingCell], scale: ScaleView) -> Distribution:
+    return _distribution(key, title, [c.value for c in cells], scale, len({c.student_id for c in cells}))
+
+
+def class_analytics(session: Session, course_id: int) -> Analytics:
+    return _analytics(session, [course_id], scope="class")
+
+
+def school_analytics(session: Session) -> Analytics:
+    return _analytics(session, [c.id for c in all_courses(session)], scope="school")
+
+
+def _analytics(session: Session, course_ids: list[int], *, scope: str) -> Analytics:
+    members = course_memberships(session, course_ids)
+    enrolled = {(c, s) for c, s in members}
+    cells = [
+        c
+        for c in standing_cells(session, kind=StandingKind.INDICATOR, course_ids=course_ids)
+        if not c.habit and (c.course_id, c.student_id) in enrolled
+    ]
+    standard_cells = [
+        c
+        for c in standing_cells(session, kind=StandingKind.STANDARD, course_ids=course_ids)
+        if not c.habit and (c.course_id, c.student_id) in enrolled
+    ]
+    catalogue = indicator_catalogue(session, {c.indicator_id for c in cells if c.indicator_id})
+    scale = scale_view_for(session, catalogue.values())
+    indicators = _by_target(cells, scale, catalogue)
+    standards_named = standards_of(session, {c.standard_id for c in standard_cells if c.standard_id})
+    by_standard: dict[int, list[StandingCell]] = defaultdict(list)
+    for c in standard_cells:
+        if c.standard_id is not None:
+            by_standard[c.standard_id].append(c)
+    standards = tuple(
+        _distribution(
+            str(sid),
+            f"{standards_named[sid].code} {standards_named[sid].title}"
+            if sid in standards_named
+            else str(sid),
+            [c.value for c in group],
+            scale,
+            len({c.student_id for c in group}),
+        )
+        for sid, group in sorted(by_standard.items(), key=lambda kv: _standard_key(standards_named, kv[0]))
+    )
+    evidence: list[EvidenceRow] = []
+    for course_id in course_ids:
+        evidence.extend(course_evidence(session, course_id))
+    groups = _groups(session, cells, scale, course_ids, scope)
+    return Analytics(
+        scope=scope,
+        scale=scale,
+        indicators=indicators,
+        standards=standards,
+        over_time=_over_time(evidence, scale, catalogue),
+        groups=groups,
+        students=len({s for _, s in members}),
+    )
+
+
+def _standard_key(named: dict[int, object], standard_id: int) -> tuple[int, str]:
+    standard = named.get(standard_id)
+    return (getattr(standard, "position", 0), getattr(standard, "code", ""))
+
+
+def _by_target(
+    cells: list[StandingCell], scale: ScaleView, catalogue: dict[int, IndicatorEntry]
+) -> tuple[Distribution, ...]:
+    groups: dict[int, list[StandingCell]] = defaultdict(list)
+    for c in cells:
+        if c.indicator_id is not None:
+            groups[c.indicator_id].append(c)
+    return tuple(
+        _distribution(
+            entry.code,
+            entry.code,
+            [c.value for c in groups[entry.id]],
+            scale,
+            len({c.student_id for c in groups[entry.id]}),
+        )
+        for entry in sorted(catalogue.values(), key=lambda e: e.order)
+    )
+
+
+def _over_time(
+    evidence: list[EvidenceRow], scale: ScaleView, catalogue: dict[int, IndicatorEntry]
+) -> tuple[Distribution, ...]:
+    """Summative evidence per month: the levels shown that month, and how many students."""
+    months: dict[str, list[EvidenceRow]] = defaultdict(list)
+    for e in evidence:
+        entry = catalogue.get(e.indicator_id)
+        if (
+            e.purpose is Purpose.SUMMATIVE
+            and e.level is not None
+            and not e.excluded
+            and e.status is not EvidenceStatus.REMOVED_AT_SOURCE
+            and (entry is None or not entry.habit)
+        ):
+            months[e.assessed_at.strftime("%Y-%m")].append(e)
+    return tuple(
+        _distribution(
+            month,
+            month,
+            [Decimal(e.level).quantize(Decimal("0.01")) for e in rows if e.level is not None],
+            scale,
+            len({e.student_id for e in rows}),
+        )
+        for month, rows in sorted(months.items())
+    )
+
+
+def _groups(
+    session: Session, cells: list[StandingCell], scale: ScaleView, course_ids: list[int], scope: str
+) -> tuple[tuple[str, tuple[Distribution, ...]], ...]:
+    """Every indicator standing pooled per group: how each group is doing overall."""
+    out: list[tuple[str, tuple[Distribution, ...]]] = []
+    if scope == "school":
+        titles = {c.id: (c.title or c.label or str(c.id)) for c in all_courses(session) if c.id in course_ids}
+        by_course: dict[int, list[StandingCell]] = defaultdict(list)
+        for c in cells:
+            if c.course_id is not None:
+                by_course[c.course_id].append(c)
+        out.append(("section", _pooled(by_course, titles, scale)))
+    grades = grade_levels(session, {c.student_id for c in cells})
+    if grades:
+        by_grade: dict[str, list[StandingCell]] = defaultdict(list)
+        for c in cells:
+            by_grade[grades.get(c.student_id, "unknown")].append(c)
+        out.append(("grade level", _pooled(by_grade, {g: f"Grade {g}" for g in by_grade}, scale)))
+    return tuple(out)
+
+
+def _pooled(groups: dict, titles: dict, scale: ScaleView) -> tuple[Distribution, ...]:  # type: ignore[type-arg]
+    return tuple(
+        _distribution(
+            str(key),
+            str(titles.get(key, key)),
+            [c.value for c in rows],
+            scale,
+            len({c.student_id for c in rows}),
+        )
+        for key, rows in sorted(groups.items(), key=lambda kv: str(titles.get(kv[0], kv[0])))
+    )
