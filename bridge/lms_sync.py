@@ -22,6 +22,7 @@ from bridge import nrps
 from bridge.ags import SCOPE_LINEITEM, SCOPE_RESULT_READ, SCOPE_SCORE, AgsClient, Result
 from bridge.context import Bridge
 from bridge.lms_api.pull import pull_for_sync
+from bridge.native import push_native
 from bridge.outcome import CourseOutcome, Problem
 from bridge.roster import apply_roster, user_ids_by_sub
 from bridge.writeback import push_standings
@@ -181,6 +182,7 @@ def sync_course(
                 outcome=outcome,
                 flavour=flavour,
             )
+            push_native(bridge, course_id, outcome)  # Canvas outcome results, Moodle competency ratings
     return outcome
 
 
