@@ -6,7 +6,7 @@ item a competency (idnumber = our code), linked to the course; each student is r
 
 Moodle rates on a scale's items, never decimals, and has no web service that makes a scale:
 an admin makes one with an item per level (lowest first) under Grades > Scales and names it
-once (`pbridge native push --moodle-scale ID`); after that the framework carries it. A
+once (`push_native(..., moodle_scale_id=ID)`); after that the framework carries it. A
 standing between levels is rated at the level it rounds to (half up); the note says the exact
 value. Ledger kind `moodle_competency`, confirmed with the evidence's own time.
 """
@@ -71,7 +71,7 @@ def _check_scale(client: MoodleClient, scale_id: str, scale: Scale) -> None:
         raise MoodleScaleNeeded(
             f"Moodle scale {scale_id} has {len(values)} items but the framework has {len(scale.levels)} "
             f"levels ({', '.join(level.label for level in scale.levels)}); make a scale with one item "
-            "per level, lowest first, and name it with --moodle-scale"
+            "per level, lowest first, and name that one"
         )
 
 
@@ -96,8 +96,8 @@ def mirror_competencies(
             if scale_id is None:
                 raise MoodleScaleNeeded(
                     f"framework {code} is not in Moodle yet and no Moodle scale was named for its levels: an "
-                    "admin makes a scale with one item per level (Grades > Scales) and runs "
-                    "`pbridge native push --course ID --moodle-scale SCALE_ID` once"
+                    "admin makes a scale with one item per level, lowest first (Grades > Scales), "
+                    "and the first native push is given its id"
                 )
             _check_scale(client, scale_id, head.scale)
             framework = client.call(
