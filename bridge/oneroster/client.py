@@ -109,6 +109,8 @@ class Page:
     total: int | None
     #: no more pages of this query will follow (the collection is complete once it arrives)
     last: bool = False
+    #: what the caller's `prepare` made of the items, in the fetching thread
+    prepared: Any = None
 
 
 def delta_filter(since: datetime) -> str:
@@ -249,7 +251,13 @@ class OneRosterClient:
 
     # --- collections ------------------------------------------------------------------------
 
-    def _fetch(self, query: CollectionQuery, offset: int, limit: int) -> tuple[Page, httpx.Response]:
+    def _fetch(
+        self,
+        query: CollectionQuery,
+        offset: int,
+        limit: int,
+        prepare: Callable[[Page], Any] | None = None,
+    ) -> tuple[Page, httpx.Response]:
         purpose = "roster" if query.service == ROSTERING else "gradebook_read"
         response = self.send(
             "GET",
@@ -271,14 +279,25 @@ class OneRosterClient:
             )
         total_header = response.headers.get("X-Total-Count")
         total = int(total_header) if total_header and total_header.strip().isdigit() else None
-        return Page(query, offset, items, total), response
+        page = Page(query, offset, items, total)
+        if prepare is not None:
+            page = replace(page, prepared=prepare(page))
+        return page, response
 
-    def pages(self, queries: Sequence[CollectionQuery], *, page_size: int | None = None) -> Iterator[Page]:
+    def pages(
+        self,
+        queries: Sequence[CollectionQuery],
+        *,
+        page_size: int | None = None,
+        prepare: Callable[[Page], Any] | None = None,
+    ) -> Iterator[Page]:
         """Every page of every query, as they arrive (not in order), fetched concurrently.
 
         First pages of all queries go out together; when a first page tells the total, the
         rest of that collection is requested at once. A failure cancels what is pending and
-        raises (`PlatformUnavailable` / `PlatformRejected`).
+        raises (`PlatformUnavailable` / `PlatformRejected`). `prepare` runs on each page in
+        the fetching thread (parsing while the caller stores the previous page); its result
+        is the page's `prepared`.
         """
         limit = page_size or self.config.page_size
         executor = ThreadPoolExecutor(max_workers=self.config.max_concurrency, thread_name_prefix="oneroster")
@@ -286,7 +305,7 @@ class OneRosterClient:
         outstanding: dict[int, int] = {}
 
         def submit(index: int, offset: int, *, walking: bool) -> None:
-            future = executor.submit(self._fetch, queries[index], offset, limit)
+            future = executor.submit(self._fetch, queries[index], offset, limit, prepare)
             pending[future] = (queries[index], offset, walking)
             outstanding[index] = outstanding.get(index, 0) + 1
 

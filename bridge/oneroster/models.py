@@ -38,6 +38,8 @@ def _parse_bool(value: Any) -> Any:
 
 
 def _parse_datetime(value: Any) -> Any:
+    if isinstance(value, str) and value.endswith("Z") and len(value) > 10:
+        return value  # the common form: pydantic reads it natively, faster
     if isinstance(value, str):
         text = value.strip()
         if len(text) == 10:  # a bare date: midnight UTC
@@ -78,13 +80,6 @@ Status = Literal["active", "tobedeleted"]
 class OneRosterModel(BaseModel):
     model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, extra="ignore", frozen=True)
 
-    @model_validator(mode="before")
-    @classmethod
-    def _blank_is_absent(cls, data: Any) -> Any:
-        if isinstance(data, dict):
-            return {k: v for k, v in data.items() if v != "" and v is not None}
-        return data
-
     def to_wire(self) -> dict[str, Any]:
         """The JSON object to send: camelCase, no `None` members, 1.2's string booleans."""
         return self.model_dump(mode="json", by_alias=True, exclude_none=True)
@@ -106,9 +101,15 @@ class Record(OneRosterModel):
 
     @model_validator(mode="before")
     @classmethod
-    def _inactive_is_tobedeleted(cls, data: Any) -> Any:
-        if isinstance(data, dict) and data.get("status") == "inactive":
-            return {**data, "status": "tobedeleted"}
+    def _as_the_spec_means_it(cls, data: Any) -> Any:
+        """`""` and null are absent; 1.1's `inactive` is `tobedeleted` (1.2 §3.1)."""
+        if not isinstance(data, dict):
+            return data
+        values = data.values()
+        if "" in values or None in values:  # rare: copy only then (rosters are big)
+            data = {k: v for k, v in data.items() if v != "" and v is not None}
+        if data.get("status") == "inactive":
+            data = {**data, "status": "tobedeleted"}
         return data
 
 

@@ -85,6 +85,14 @@ def _rows(collection: str, page: Page) -> list[dict[str, object]]:
     return rows
 
 
+def _prepare(page: Page) -> list[dict[str, object]] | RosterRecordInvalid:
+    """Rows of a page, or why it cannot be read (run in the fetching thread)."""
+    try:
+        return _rows(page.query.key, page)
+    except RosterRecordInvalid as error:
+        return error
+
+
 def sync_roster(
     database: Database,
     connection_id: int,
@@ -128,7 +136,7 @@ def sync_roster(
     delta = {query.key: query.filter is not None for query in queries}
     failure: PlatformError | None = None
     try:
-        for page in client.pages(queries):
+        for page in client.pages(queries, prepare=_prepare):
             buffered[page.query.key].append(page)
             # the writer takes collections in order, each page as soon as it is its turn, so
             # storing overlaps with fetching; later collections wait in `buffered`
@@ -208,12 +216,11 @@ class _CollectionWriter:
         assert self.session is not None and self.collection is not None
         if self.error:
             return  # the unit failed: the rest of its pages are read and dropped
-        try:
-            rows = _rows(self.collection, page)
-        except RosterRecordInvalid as error:
-            self.error = str(error)
+        if isinstance(page.prepared, RosterRecordInvalid):
+            self.error = str(page.prepared)
             self.session.rollback()
             return
+        rows = page.prepared
         self.pulled += upsert_records(
             self.session, self.collection, self.connection_id, rows, seen_at=self.started
         )

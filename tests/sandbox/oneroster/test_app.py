@@ -23,6 +23,8 @@ def test_every_roster_collection_answers_what_the_official_schema_describes(sis,
     assert response.status_code == 200
     assert_valid("rostering", SETS[collection], response.json())
     assert int(response.headers["X-Total-Count"]) == sis.state.count(collection)
+    hrefs = [v["href"] for r in response.json()[collection] for v in r.values() if isinstance(v, dict)]
+    assert all(h.startswith(f"https://sis.test{ROSTER}/") for h in hrefs)
 
 
 def test_single_records_validate_and_unknown_ones_are_404_status_info(sis):
