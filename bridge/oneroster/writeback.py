@@ -3,8 +3,9 @@
 Everything is PUT by our stable sourcedIds (see `standings`), so a write is idempotent.
 Before writing, each payload (without its `dateLastModified`) is hashed and compared with
 the write ledger: only what changed is sent, so a second write-back of the same standings
-sends nothing. Successes are recorded in the ledger in batches as they come back; a run that
-dies midway re-sends at most one batch of idempotent PUTs, and a rerun ends in the same state
+sends nothing. Successes are confirmed in the ledger in batches as they come back. No intent
+is recorded first (as AGS scores need): a PUT by our own sourcedId is idempotent, so a run
+that dies midway simply re-sends the unconfirmed batch, and a rerun ends in the same state
 with no duplicate line items.
 
 Order: our category (once per connection), then the changed line items, then the results,
@@ -41,7 +42,7 @@ from store.sis import SisVersion
 from store.sis_roster import ClassContext, class_contexts
 from store.sync_runs import RunStatus
 from store.types import utcnow
-from store.write_ledger import WriteKey, last_written, payload_hash, record_written
+from store.write_ledger import Intent, WriteKey, confirm_writes, last_written, payload_hash
 
 log = logging.getLogger(__name__)
 
@@ -97,8 +98,7 @@ class _Ledger:
         if not self.waiting:
             return
         with self.database.begin() as session:
-            for write in self.waiting:
-                record_written(session, write.key, value=write.value, digest=write.digest)
+            confirm_writes(session, [Intent(w.key, w.value, w.digest) for w in self.waiting])
         self.waiting = []
 
 
