@@ -217,7 +217,7 @@ ENROLLMENTS = [
     Column("beginDate", day, into="begin_date"),
     Column("endDate", day, into="end_date"),
 ]
-LINE_ITEMS_1_1 = [
+_LINE_ITEM_COMMON = [
     *_common(),
     Column("title", required=True, into="title"),
     Column("description", into="description"),
@@ -225,22 +225,18 @@ LINE_ITEMS_1_1 = [
     Column("dueDate", day_or_moment, required=True, into="due_date"),
     Column("classSourcedId", required=True, into="class_sourced_id"),
     Column("categorySourcedId", required=True, into="category_sourced_id"),
-    Column("gradingPeriodSourcedId", required=True, into="academic_session_sourced_id"),
     Column("resultValueMin", number, into="result_value_min"),
     Column("resultValueMax", number, into="result_value_max"),
 ]
+#: 1.1 requires the grading period; 1.2 names an academic session and the school instead
+LINE_ITEMS_1_1 = [
+    *_LINE_ITEM_COMMON,
+    Column("gradingPeriodSourcedId", required=True, into="academic_session_sourced_id"),
+]
 LINE_ITEMS_1_2 = [
-    *_common(),
-    Column("title", required=True, into="title"),
-    Column("description", into="description"),
-    Column("assignDate", day_or_moment, required=True, into="assign_date"),
-    Column("dueDate", day_or_moment, required=True, into="due_date"),
-    Column("classSourcedId", required=True, into="class_sourced_id"),
-    Column("categorySourcedId", required=True, into="category_sourced_id"),
+    *_LINE_ITEM_COMMON,
     Column("gradingPeriodSourcedId"),
     Column("academicSessionSourcedId", into="academic_session_sourced_id"),
-    Column("resultValueMin", number, into="result_value_min"),
-    Column("resultValueMax", number, into="result_value_max"),
     Column("schoolSourcedId", into="school_sourced_id"),
 ]
 RESULTS_1_1 = [

@@ -110,44 +110,32 @@ def _objective_id(source: str, value: Any, path: str) -> None:
             raise PayloadInvalid(path, f"a CASE identifier must be a UUID, not {text!r}") from None
 
 
-def _objective_sets(value: Any, path: str) -> None:
+def _objective_set_items(value: Any, path: str, member: str) -> list[tuple[str, str, list[Any]]]:
+    """Each `{source, <member>: [...]}` of an array: (where, source, the non-empty list)."""
     if not isinstance(value, list):
         raise PayloadInvalid(path, "must be an array")
+    found = []
     for i, item in enumerate(value):
         where = f"{path}[{i}]"
         if not isinstance(item, dict):
             raise PayloadInvalid(where, "must be an object")
-        _members(
-            item,
-            where,
-            required={"source", "learningObjectiveIds"},
-            allowed={"source", "learningObjectiveIds"},
-        )
+        _members(item, where, required={"source", member}, allowed={"source", member})
         source = _source(item["source"], f"{where}.source")
-        ids = item["learningObjectiveIds"]
-        if not isinstance(ids, list) or not ids:
-            raise PayloadInvalid(f"{where}.learningObjectiveIds", "must be a non-empty array")
+        listed = item[member]
+        if not isinstance(listed, list) or not listed:
+            raise PayloadInvalid(f"{where}.{member}", "must be a non-empty array")
+        found.append((where, source, listed))
+    return found
+
+
+def _objective_sets(value: Any, path: str) -> None:
+    for where, source, ids in _objective_set_items(value, path, "learningObjectiveIds"):
         for j, identifier in enumerate(ids):
             _objective_id(source, identifier, f"{where}.learningObjectiveIds[{j}]")
 
 
 def _objective_score_sets(value: Any, path: str) -> None:
-    if not isinstance(value, list):
-        raise PayloadInvalid(path, "must be an array")
-    for i, item in enumerate(value):
-        where = f"{path}[{i}]"
-        if not isinstance(item, dict):
-            raise PayloadInvalid(where, "must be an object")
-        _members(
-            item,
-            where,
-            required={"source", "learningObjectiveResults"},
-            allowed={"source", "learningObjectiveResults"},
-        )
-        source = _source(item["source"], f"{where}.source")
-        results = item["learningObjectiveResults"]
-        if not isinstance(results, list) or not results:
-            raise PayloadInvalid(f"{where}.learningObjectiveResults", "must be a non-empty array")
+    for where, source, results in _objective_set_items(value, path, "learningObjectiveResults"):
         for j, result in enumerate(results):
             at = f"{where}.learningObjectiveResults[{j}]"
             if not isinstance(result, dict):
