@@ -11,6 +11,7 @@ import store.evidence
 import store.frameworks
 import store.launch_sessions
 import store.lms_credentials
+import store.native_scales
 import store.overrides
 import store.people
 import store.platforms

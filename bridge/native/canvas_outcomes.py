@@ -69,7 +69,27 @@ def request(client: CanvasClient, method: str, path: str, *, body: Any = None, p
         if "invalid access token" in said.lower() and not renewed and client.tokens.renew():
             renewed = True
             continue
-        raise refusal(said, scope=f"url:{method}|{path}", url=url.split("?")[0])
+        raise refusal(said, scope=scope_of(method, url.split("?")[0]), url=url.split("?")[0])
+
+
+#: the placeholder Canvas's scope names put after each resource, e.g. `:course_id`
+_PLACEHOLDERS = {
+    "courses": ":course_id",
+    "accounts": ":account_id",
+    "assignments": ":assignment_id",
+    "submissions": ":user_id",
+}
+
+
+def scope_of(method: str, url: str) -> str:
+    """The Canvas scope a call needs, e.g. `url:GET|/api/v1/courses/:course_id/rubrics/:id`."""
+    path = url[url.index("/api/v1") :] if "/api/v1" in url else url
+    parts = path.split("/")
+    named = [
+        _PLACEHOLDERS.get(parts[i - 1], ":id") if i > 0 and part.isdigit() else part
+        for i, part in enumerate(parts)
+    ]
+    return f"url:{method}|{'/'.join(named)}"
 
 
 def pages(

@@ -6,7 +6,8 @@ item a competency (idnumber = our code), linked to the course; each student is r
 
 Moodle rates on a scale's items, never decimals, and has no web service that makes a scale:
 an admin makes one with an item per level (lowest first) under Grades > Scales and names it
-once (`push_native(..., moodle_scale_id=ID)`); after that the framework carries it. A
+once (`pbridge native push --course ID --moodle-scale-id N`, which keeps it for the platform);
+after that the framework carries it. A
 standing between levels is rated at the level it rounds to (half up); the note says the exact
 value. Ledger kind `moodle_competency`, confirmed with the evidence's own time.
 """
@@ -65,20 +66,25 @@ def scale_configuration(scale_id: str, scale: Scale) -> str:
     return json.dumps(entries)
 
 
-def _check_scale(client: MoodleClient, scale_id: str, scale: Scale) -> None:
+def naming_command(course_id: int) -> str:
+    return f"`pbridge native push --course {course_id} --moodle-scale-id N`"
+
+
+def _check_scale(client: MoodleClient, scale_id: str, scale: Scale, course_id: int) -> None:
     values = client.call("core_competency_get_scale_values", scaleid=scale_id)
     if len(values) != len(scale.levels):
         raise MoodleScaleNeeded(
             f"Moodle scale {scale_id} has {len(values)} items but the framework has {len(scale.levels)} "
             f"levels ({', '.join(level.label for level in scale.levels)}); make a scale with one item "
-            "per level, lowest first, and name that one"
+            f"per level, lowest first, and name that one with {naming_command(course_id)}"
         )
 
 
 def mirror_competencies(
-    client: MoodleClient, course: str, items: list[NativeItem], *, scale_id: str | None
+    client: MoodleClient, api: CourseApi, items: list[NativeItem], *, scale_id: str | None
 ) -> dict[str, tuple[str, Scale]]:
     """Our code -> (Moodle competency id, scale), frameworks and competencies made where missing."""
+    course = api.lms_course_id
     found: dict[str, tuple[str, Scale]] = {}
     by_framework: dict[str, list[NativeItem]] = {}
     for item in items:
@@ -97,9 +103,9 @@ def mirror_competencies(
                 raise MoodleScaleNeeded(
                     f"framework {code} is not in Moodle yet and no Moodle scale was named for its levels: an "
                     "admin makes a scale with one item per level, lowest first (Grades > Scales), "
-                    "and the first native push is given its id"
+                    f"and names it once with {naming_command(api.course_id)}"
                 )
-            _check_scale(client, scale_id, head.scale)
+            _check_scale(client, scale_id, head.scale, api.course_id)
             framework = client.call(
                 "core_competency_create_competency_framework",
                 **{
@@ -152,7 +158,7 @@ def push_moodle(
     scale_id: str | None = None,
 ) -> None:
     course = api.lms_course_id
-    competencies = mirror_competencies(client, course, items, scale_id=scale_id)
+    competencies = mirror_competencies(client, api, items, scale_id=scale_id)
     planned: list[tuple[Intent, str, int, str]] = []
     for standing in standings:
         subject = users.get(standing.student_id)

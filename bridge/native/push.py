@@ -11,6 +11,7 @@ from bridge.native.moodle_competencies import push_moodle
 from bridge.native.wanted import lms_user_ids, sis_ids, wanted
 from bridge.outcome import CourseOutcome, Problem
 from pbridge.errors import ProficiencyBridgeError
+from store.native_scales import choose_moodle_scale, chosen_moodle_scale
 from store.people import User
 from store.platforms import Preset
 
@@ -26,7 +27,8 @@ def push_native(
     """Write the course's standings where its LMS keeps mastery, when LMS API credentials exist.
 
     Problems (refusals, a missing scale) become the outcome's problems; the AGS write-back
-    already done is not undone.
+    already done is not undone. A `moodle_scale_id` the push could use is remembered for the
+    platform, so later syncs mirror new frameworks on it without being told again.
     """
     with bridge.database.begin() as session:
         try:
@@ -37,6 +39,7 @@ def push_native(
         if api is None:
             return
         items, standings = wanted(session, course_id)
+        scale_id = moodle_scale_id or chosen_moodle_scale(session, api.platform.id)
         users = lms_user_ids(session, api, [s.student_id for s in standings])
         by_sis = sis_ids(session, [s.student_id for s in standings if s.student_id not in users])
     if api.kind is Preset.SCHOOLOGY:
@@ -60,7 +63,10 @@ def push_native(
         if isinstance(client, CanvasClient):
             push_canvas(bridge, api, client, items, standings, users, outcome)
         elif isinstance(client, MoodleClient):
-            push_moodle(bridge, api, client, items, standings, users, outcome, scale_id=moodle_scale_id)
+            push_moodle(bridge, api, client, items, standings, users, outcome, scale_id=scale_id)
+            if moodle_scale_id is not None:
+                with bridge.database.begin() as session:
+                    choose_moodle_scale(session, api.platform.id, moodle_scale_id)
     except ProficiencyBridgeError as error:
         outcome.failed += 1
         outcome.problems.append(

@@ -6,93 +6,32 @@ from decimal import Decimal
 
 import httpx
 import pytest
-from sqlalchemy import select
 
 from bridge.lms_sync import sync_course
 from bridge.native import push_native
-from bridge.native.wanted import lms_user_ids, nearest_level
+from bridge.native.wanted import nearest_level
 from bridge.outcome import CourseOutcome
 from mappings.scale import Level, Scale
-from pbridge.lms_wiring import connect_lms_api
 from sandbox.faults import FaultRule
 from sandbox.moodle_competencies import WITH_COMPETENCIES
 from sandbox.native_outcomes import native_outcomes
-from store.course_settings import Writeback, set_course_writeback
-from store.lms_credentials import save_credentials
-from store.platforms import Preset
-from store.standings import StandingKind, StandingRow
+from tests.bridge.native.conftest import connect_lms, stored_standings, write_both
 from tests.bridge.native.conftest import launched_aligned_course as aligned_course
 from tests.stack import running_stack
 
 LEVELS = ("Does not meet", "Partially meets", "Meets", "Exceeds")
 
 
-def _connect(course) -> None:
-    stack = course.stack
-    with stack.database.begin() as session:
-        from store.people import Course
-
-        platform_id = session.get(Course, course.course_id).platform_id
-        if stack.state.flavour.name == "moodle":
-            save_credentials(
-                session,
-                course.bridge.secret_box,
-                platform_id=platform_id,
-                kind=Preset.MOODLE,
-                token=stack.state.lms_api.add_moodle_token(stack.seed.admin_id, functions=WITH_COMPETENCIES),
-                api_base_url=stack.state.base_url,
-            )
-        else:
-            connect_lms_api(
-                session,
-                course.bridge.secret_box,
-                stack.state,
-                platform_id=platform_id,
-                tool_url=stack.tool_url,
-                acting_user_id=stack.seed.admin_id,
-            )
-
-
-def _standings(course) -> dict[tuple[str, str], Decimal]:
-    """(LMS user id, item code) -> standing value, as stored (the course writes both kinds)."""
-    from store.frameworks import GraduationStandard, PerformanceIndicator
-
-    with course.stack.database.begin() as session:
-        rows = (
-            session.execute(
-                select(StandingRow.student_id, PerformanceIndicator.code, StandingRow.value)
-                .join(PerformanceIndicator, PerformanceIndicator.id == StandingRow.indicator_id)
-                .where(StandingRow.course_id == course.course_id, StandingRow.kind == StandingKind.INDICATOR)
-            ).all()
-            + session.execute(
-                select(StandingRow.student_id, GraduationStandard.code, StandingRow.value)
-                .join(GraduationStandard, GraduationStandard.id == StandingRow.standard_id)
-                .where(StandingRow.course_id == course.course_id, StandingRow.kind == StandingKind.STANDARD)
-            ).all()
-        )
-        from bridge.lms_api.connection import course_api
-
-        api = course_api(session, course.bridge.secret_box, course.course_id)
-        users = lms_user_ids(session, api, [r[0] for r in rows])
-    # students Canvas cannot be matched to (no launch, no SIS id) get no native result
-    return {(users[sid], code): value for sid, code, value in rows if value is not None and sid in users}
-
-
 def _writes(state) -> int:
     return sum(n for key, n in state.faults.counts().items() if key.split()[0] in ("POST", "PUT", "DELETE"))
-
-
-def _both(course) -> None:
-    with course.stack.database.begin() as session:
-        set_course_writeback(session, course.course_id, Writeback.BOTH)
 
 
 @pytest.fixture
 def canvas(database):
     with running_stack(database, flavour="canvas") as stack:
         course = aligned_course(stack)
-        _connect(course)
-        _both(course)
+        connect_lms(course)
+        write_both(course)
         yield course
 
 
@@ -100,8 +39,8 @@ def canvas(database):
 def moodle(database):
     with running_stack(database, flavour="moodle") as stack:
         course = aligned_course(stack)
-        _connect(course)
-        _both(course)
+        connect_lms(course)
+        write_both(course)
         yield course
 
 
@@ -131,7 +70,7 @@ def test_canvas_round_trip_and_idempotence(canvas):
     first = sync_course(canvas.bridge, canvas.course_id)
     assert not first.problems, first.problems
     assert native_outcomes(canvas.stack.state).outcomes, first.notices
-    expected = _standings(canvas)
+    expected = stored_standings(canvas)
     assert expected
     store = native_outcomes(canvas.stack.state)
     codes = {o.vendor_guid: o.id for o in store.outcomes.values()}
@@ -167,7 +106,7 @@ def test_canvas_changed_standing_is_rewritten_alone(canvas):
     counts = canvas.stack.state.faults.counts()
     puts = sum(n for key, n in counts.items() if key.startswith("PUT") and "canvas_outcomes" in key)
     assert 1 <= puts <= 6  # one learner: at most their 4 indicators and 2 standards
-    expected = _standings(canvas)
+    expected = stored_standings(canvas)
     codes = {o.vendor_guid: o.id for o in native_outcomes(canvas.stack.state).outcomes.values()}
     results = _canvas_get(canvas, "outcome_results")["outcome_results"]
     shown = {(r["links"]["user"], r["links"]["learning_outcome"]): Decimal(str(r["score"])) for r in results}
@@ -195,7 +134,7 @@ def test_moodle_round_trip_and_idempotence(moodle):
     ids = {c.idnumber: c.id for c in store.competencies.values()}
     scale = Scale(tuple(Level(Decimal(i + 1), label) for i, label in enumerate(LEVELS)), Decimal(3))
     token = state.lms_api.add_moodle_token(moodle.stack.seed.admin_id, functions=WITH_COMPETENCIES)
-    for (user, code), value in _standings(moodle).items():
+    for (user, code), value in stored_standings(moodle).items():
         answer = httpx.post(
             f"{state.base_url}/webservice/rest/server.php",
             data={
