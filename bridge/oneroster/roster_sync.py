@@ -30,7 +30,8 @@ from bridge.oneroster.runs import RunRecorder
 from pbridge.errors import PlatformError, ProficiencyBridgeError
 from store.database import Database
 from store.sis import SisConnection
-from store.sis_roster import LinkReport, link_to_lti, mark_absent, upsert_records
+from store.sis_links import LinkReport, link_to_lti
+from store.sis_roster import mark_absent, upsert_records
 from store.sync_runs import RunStatus
 from store.types import utcnow
 
