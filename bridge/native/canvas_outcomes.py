@@ -30,6 +30,7 @@ from bridge.context import Bridge
 from bridge.http import response_text
 from bridge.lms_api.canvas import CanvasClient, refusal
 from bridge.lms_api.connection import CourseApi
+from bridge.native.sis_results import native_score
 from bridge.native.wanted import NativeItem, NativeStanding
 from bridge.outcome import CourseOutcome, Problem
 from bridge.paging import next_link
@@ -249,11 +250,10 @@ def push_canvas(
         if place is None or subject is None or standing.value is None:
             continue
         key = WriteKey(KIND, target(api, place), subject)
-        digest = payload_hash(
-            {"points": str(standing.value), "comments": standing.summary, "at": place.criterion_id}
-        )
+        score = native_score(standing.value)
+        digest = payload_hash({"points": str(score), "comments": standing.summary, "at": place.criterion_id})
         keys.append(key)
-        sends.append((Intent(key, str(standing.value), digest), place, standing))
+        sends.append((Intent(key, str(score), digest), place, standing))
     with bridge.database.begin() as session:
         recorded = ledger(session, keys)
     pending = any(e.pending_hash for e in recorded.values())
@@ -277,7 +277,7 @@ def push_canvas(
                 body={
                     "rubric_assessment": {
                         place.criterion_id: {
-                            "points": float(standing.value or 0),
+                            "points": float(intent.value or 0),
                             "comments": standing.summary[:1000],
                         }
                     }

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+import pytest
 from sqlalchemy import select
 
 import tests.bridge.conftest as ags_course
@@ -19,7 +20,7 @@ from store.lms_credentials import save_credentials
 from store.people import Course
 from store.platforms import Preset
 from store.standings import StandingKind, StandingRow
-from tests.stack import Stack
+from tests.stack import Stack, running_stack
 
 
 class _Launcher:
@@ -98,3 +99,23 @@ def stored_standings(course) -> dict[tuple[str, str], Decimal]:
         users = lms_user_ids(session, api, [r[0] for r in rows])
     # students Canvas cannot be matched to (no launch, no SIS id) get no native result
     return {(users[sid], code): value for sid, code, value in rows if value is not None and sid in users}
+
+
+@pytest.fixture
+def canvas(database):
+    """A Canvas course with LMS API credentials, writing indicator and standard columns."""
+    with running_stack(database, flavour="canvas") as stack:
+        course = launched_aligned_course(stack)
+        connect_lms(course)
+        write_both(course)
+        yield course
+
+
+@pytest.fixture
+def moodle(database):
+    """The same course in Moodle, its token allowing the competency functions."""
+    with running_stack(database, flavour="moodle") as stack:
+        course = launched_aligned_course(stack)
+        connect_lms(course)
+        write_both(course)
+        yield course

@@ -5,7 +5,6 @@ from __future__ import annotations
 from decimal import Decimal
 
 import httpx
-import pytest
 
 from bridge.lms_sync import sync_course
 from bridge.native import push_native
@@ -15,33 +14,13 @@ from mappings.scale import Level, Scale
 from sandbox.faults import FaultRule
 from sandbox.moodle_competencies import WITH_COMPETENCIES
 from sandbox.native_outcomes import native_outcomes
-from tests.bridge.native.conftest import connect_lms, stored_standings, write_both
-from tests.bridge.native.conftest import launched_aligned_course as aligned_course
-from tests.stack import running_stack
+from tests.bridge.native.conftest import stored_standings
 
 LEVELS = ("Does not meet", "Partially meets", "Meets", "Exceeds")
 
 
 def _writes(state) -> int:
     return sum(n for key, n in state.faults.counts().items() if key.split()[0] in ("POST", "PUT", "DELETE"))
-
-
-@pytest.fixture
-def canvas(database):
-    with running_stack(database, flavour="canvas") as stack:
-        course = aligned_course(stack)
-        connect_lms(course)
-        write_both(course)
-        yield course
-
-
-@pytest.fixture
-def moodle(database):
-    with running_stack(database, flavour="moodle") as stack:
-        course = aligned_course(stack)
-        connect_lms(course)
-        write_both(course)
-        yield course
 
 
 def _canvas_get(course, path: str) -> dict:
