@@ -101,21 +101,21 @@ def stored_standings(course) -> dict[tuple[str, str], Decimal]:
     return {(users[sid], code): value for sid, code, value in rows if value is not None and sid in users}
 
 
-@pytest.fixture
-def canvas(database):
-    """A Canvas course with LMS API credentials, writing indicator and standard columns."""
-    with running_stack(database, flavour="canvas") as stack:
+def _native_course(database, flavour: str):
+    with running_stack(database, flavour=flavour) as stack:
         course = launched_aligned_course(stack)
         connect_lms(course)
         write_both(course)
         yield course
+
+
+@pytest.fixture
+def canvas(database):
+    """A Canvas course with LMS API credentials, writing indicator and standard columns."""
+    yield from _native_course(database, "canvas")
 
 
 @pytest.fixture
 def moodle(database):
     """The same course in Moodle, its token allowing the competency functions."""
-    with running_stack(database, flavour="moodle") as stack:
-        course = launched_aligned_course(stack)
-        connect_lms(course)
-        write_both(course)
-        yield course
+    yield from _native_course(database, "moodle")
