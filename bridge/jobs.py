@@ -45,6 +45,7 @@ def bridge_from_settings(settings: Settings, *, database: Database | None = None
         SecretBox.from_settings(settings.encryption_key, settings.secret_key),
         http=make_client(timeout=settings.http_timeout),
         token_cache=cache,
+        max_concurrency=settings.platform_concurrency,
     )
 
 

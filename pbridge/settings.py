@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -72,6 +73,8 @@ class Settings:
     #: a launch syncs its course in the background when the last sync is older than this
     #: many minutes (0: never)
     launch_sync_minutes: int = 15
+    #: requests in flight at once to one platform (LMS or SIS) during syncs
+    platform_concurrency: int = 8
     #: hour (UTC) of the nightly sync of every course, with Celery beat
     sync_nightly_hour: int = 2
     #: minutes between syncs of recently launched courses, with Celery beat
@@ -85,40 +88,10 @@ class Settings:
         """Read `DATABASE_URL`, `REDIS_URL` and `PBRIDGE_*`; raise `SettingsError` on bad values."""
         env = dict(os.environ if environ is None else environ)
         values: dict[str, Any] = {}
-        if env.get("DATABASE_URL"):
-            values["database_url"] = normalise_database_url(env["DATABASE_URL"])
-        if env.get("REDIS_URL"):
-            values["redis_url"] = env["REDIS_URL"]
-        if env.get("PBRIDGE_SECRET_KEY"):
-            values["secret_key"] = env["PBRIDGE_SECRET_KEY"]
-        if env.get("PBRIDGE_ENCRYPTION_KEY"):
-            values["encryption_key"] = env["PBRIDGE_ENCRYPTION_KEY"]
-        if env.get("PBRIDGE_BASE_URL"):
-            values["base_url"] = env["PBRIDGE_BASE_URL"].rstrip("/")
-        if "PBRIDGE_AUTO_APPROVE_REGISTRATIONS" in env:
-            values["auto_approve_registrations"] = _bool(
-                "PBRIDGE_AUTO_APPROVE_REGISTRATIONS", env["PBRIDGE_AUTO_APPROVE_REGISTRATIONS"]
-            )
-        if "PBRIDGE_HTTP_TIMEOUT" in env:
-            values["http_timeout"] = _float("PBRIDGE_HTTP_TIMEOUT", env["PBRIDGE_HTTP_TIMEOUT"])
-        if "PBRIDGE_CLOCK_LEEWAY" in env:
-            values["clock_leeway"] = _int("PBRIDGE_CLOCK_LEEWAY", env["PBRIDGE_CLOCK_LEEWAY"])
-        if "PBRIDGE_BEHIND_PROXY" in env:
-            values["behind_proxy"] = _bool("PBRIDGE_BEHIND_PROXY", env["PBRIDGE_BEHIND_PROXY"])
-        if "PBRIDGE_PROXY_COUNT" in env:
-            values["proxy_count"] = _int("PBRIDGE_PROXY_COUNT", env["PBRIDGE_PROXY_COUNT"])
-        if "PBRIDGE_LAUNCH_SYNC_MINUTES" in env:
-            values["launch_sync_minutes"] = _int(
-                "PBRIDGE_LAUNCH_SYNC_MINUTES", env["PBRIDGE_LAUNCH_SYNC_MINUTES"]
-            )
-        if "PBRIDGE_SYNC_NIGHTLY_HOUR" in env:
-            values["sync_nightly_hour"] = _int("PBRIDGE_SYNC_NIGHTLY_HOUR", env["PBRIDGE_SYNC_NIGHTLY_HOUR"])
-        if "PBRIDGE_SYNC_ACTIVE_MINUTES" in env:
-            values["sync_active_minutes"] = _int(
-                "PBRIDGE_SYNC_ACTIVE_MINUTES", env["PBRIDGE_SYNC_ACTIVE_MINUTES"]
-            )
-        if env.get("PBRIDGE_LOG_LEVEL"):
-            values["log_level"] = env["PBRIDGE_LOG_LEVEL"].upper()
+        for variable, (field_name, read) in _VARIABLES.items():
+            raw = env.get(variable)
+            if raw is not None and raw.strip():
+                values[field_name] = read(variable, raw)
         values.update(overrides)
         return cls(**values)
 
@@ -129,6 +102,42 @@ class Settings:
     @property
     def is_https(self) -> bool:
         return self.base_url.startswith("https://")
+
+
+def _text(_name: str, raw: str) -> str:
+    return raw.strip()
+
+
+def _url(_name: str, raw: str) -> str:
+    return raw.strip().rstrip("/")
+
+
+def _database_url(_name: str, raw: str) -> str:
+    return normalise_database_url(raw.strip())
+
+
+def _level(_name: str, raw: str) -> str:
+    return raw.strip().upper()
+
+
+#: environment variable -> (setting, how it is read); an empty value leaves the default
+_VARIABLES: dict[str, tuple[str, Callable[[str, str], Any]]] = {
+    "DATABASE_URL": ("database_url", _database_url),
+    "REDIS_URL": ("redis_url", _text),
+    "PBRIDGE_SECRET_KEY": ("secret_key", _text),
+    "PBRIDGE_ENCRYPTION_KEY": ("encryption_key", _text),
+    "PBRIDGE_BASE_URL": ("base_url", _url),
+    "PBRIDGE_AUTO_APPROVE_REGISTRATIONS": ("auto_approve_registrations", _bool),
+    "PBRIDGE_HTTP_TIMEOUT": ("http_timeout", _float),
+    "PBRIDGE_CLOCK_LEEWAY": ("clock_leeway", _int),
+    "PBRIDGE_BEHIND_PROXY": ("behind_proxy", _bool),
+    "PBRIDGE_PROXY_COUNT": ("proxy_count", _int),
+    "PBRIDGE_LAUNCH_SYNC_MINUTES": ("launch_sync_minutes", _int),
+    "PBRIDGE_PLATFORM_CONCURRENCY": ("platform_concurrency", _int),
+    "PBRIDGE_SYNC_NIGHTLY_HOUR": ("sync_nightly_hour", _int),
+    "PBRIDGE_SYNC_ACTIVE_MINUTES": ("sync_active_minutes", _int),
+    "PBRIDGE_LOG_LEVEL": ("log_level", _level),
+}
 
 
 def normalise_database_url(url: str) -> str:
