@@ -55,19 +55,24 @@ class Distribution:
     suppressed: bool
 
     @property
+    def total(self) -> int:
+        """What the shares are of: standings, or observations (several per student)."""
+        return sum(c for _, c in self.counts)
+
+    @property
     def met_share(self) -> str:
-        if self.suppressed or not self.n:
+        if self.suppressed or not self.total:
             return ""
         met = sum(c for lv, c in self.counts if lv.met)
-        return f"{round(100 * met / self.n)} %"
+        return f"{round(100 * met / self.total)} %"
 
     def segments(self, width: float = 240.0) -> tuple[Segment, ...]:
-        if self.suppressed or not self.n:
+        if self.suppressed or not self.total:
             return ()
         out, x = [], 0.0
         for level, count in self.counts:
             if count:
-                w = round(width * count / self.n, 1)
+                w = round(width * count / self.total, 1)
                 out.append(Segment(x, w, TONE_FILLS[level.tone], f"{level.label}: {count}"))
                 x += w
         return tuple(out)

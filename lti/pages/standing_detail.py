@@ -59,7 +59,7 @@ class EvidenceLineView:
 class WhatIf:
     level: LevelShown
     result: LevelShown
-    change: str  # "up", "down", "same"
+    change: str  # "up", "down", "same", "new" (a first standing)
 
 
 @dataclass(frozen=True, slots=True)
@@ -243,7 +243,7 @@ def _what_if(
         )
         value = standing.value
         if value is None or current is None:
-            change = "same" if value == current else "up"
+            change = "same" if value == current else "new"
         else:
             change = "up" if value > current else ("down" if value < current else "same")
         results.append(WhatIf(scale.show(level.value), scale.show(value), change))

@@ -219,7 +219,7 @@ def tag_form(
         key=key,
         kind=kind,
         title=str(args.get("title") or (existing.title if existing else external_id))[:500],
-        points=str(args.get("points", "")),
+        points=_points(str(args.get("points", ""))),
         indicators=tuple(indicators),
         chosen=chosen,
         purpose=purpose,
@@ -228,6 +228,13 @@ def tag_form(
         preview_note=note,
         scale=scale,
     )
+
+
+def _points(raw: str) -> str:
+    try:
+        return shown(Decimal(raw)) if raw else ""
+    except InvalidOperation:
+        return ""
 
 
 def _list(args: Mapping[str, Any], name: str) -> list[str]:

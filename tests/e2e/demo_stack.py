@@ -1,8 +1,10 @@
-"""The demo course, in-process: the tool and the sandbox on loopback, seeded and synced once.
+"""The demo course, in-process: the tool and the sandbox LMS on loopback, seeded and synced.
 
-`tests.stack.running_stack` starts both servers on a fresh database; this adds what
-`pbridge demo` adds (the sample framework, four assessments aligned and scored, a first
-sync), so page tests and browser tests see a course with standings.
+Like `pbridge demo` (its set-up steps run here: the sample framework, the LMS API
+credentials, four assessments aligned and scored, a first sync), on the caller's database.
+With `platform_host="localhost"` the platform answers as `http://localhost:<port>` while the
+tool answers on `http://127.0.0.1:<port>`: two sites, so in the LMS's iframe the tool is a
+third party, as in production (by default both are on 127.0.0.1, as in `pbridge demo`).
 """
 
 from __future__ import annotations
@@ -11,31 +13,45 @@ import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from pbridge.demo import DemoSetup
-from pbridge.demo_course import prepare_demo_course
+from lti import create_app
+from pbridge.demo import DEMO_STEPS, DemoSetup
+from pbridge.settings import Settings
+from pbridge.wiring import connect
+from sandbox import SandboxState, serve
+from sandbox import create_app as create_sandbox
+from sandbox.seed import seed_demo
 from store.database import Database
-from store.framework_repository import import_sample_framework
-from tests.stack import Browser, Stack, running_stack
+from tests.stack import Browser, Stack, free_port
 
 
 @contextmanager
-def demo_stack(database: Database, **options: object) -> Iterator[Stack]:
-    with running_stack(database, **options) as stack:  # type: ignore[arg-type]
+def demo_stack(
+    database: Database, *, flavour: str = "canvas", platform_host: str = "127.0.0.1"
+) -> Iterator[Stack]:
+    sandbox_port, tool_port = free_port(), free_port()
+    state = SandboxState.for_flavour(flavour, base_url=f"http://{platform_host}:{sandbox_port}")
+    sandbox = serve(create_sandbox(state), port=sandbox_port)
+    tool_url = f"http://127.0.0.1:{tool_port}"
+    settings = Settings(
+        database_url=database.url,
+        secret_key="e2e-secret-key-long-enough-to-be-real",
+        base_url=tool_url,
+        testing=True,
+        jwks_refetch_interval=0.0,
+        launch_sync_minutes=0,
+    )
+    tool = serve(create_app(settings, database=database), port=tool_port)
+    try:
+        seed = seed_demo(state)
         with database.begin() as session:
-            import_sample_framework(session, publish=True)
-        assert stack.seed is not None
-        prepare_demo_course(
-            DemoSetup(
-                stack.state,
-                stack.seed,
-                database,
-                stack.settings,
-                stack.tool_url,
-                stack.connection.client_id,
-                lambda _line: None,
-            )
-        )
-        yield stack
+            connection = connect(session, state, tool_url=tool_url)
+        setup = DemoSetup(state, seed, database, settings, tool_url, connection.client_id, lambda _line: None)
+        for step in DEMO_STEPS:
+            step(setup)
+        yield Stack(state, sandbox, tool, tool_url, settings, database, connection, seed)
+    finally:
+        tool.stop()
+        sandbox.stop()
 
 
 def form_token(html: str) -> str:
