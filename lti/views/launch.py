@@ -155,7 +155,8 @@ def _record_deployment(platform_id: int, deployment_id: str, status: Registratio
 
 
 def _platform_origin_of(id_token: str) -> str:
-    """The issuer's origin, for the postMessage target check (unverified: used only to filter)."""
+    """The origin of the platform's OIDC auth URL, as at login (LTI Platform Storage's target
+    origin; Canvas's issuer is not where its pages live). Unverified: used only to filter."""
     from lti.launch_validation import _decode_unverified
 
     try:
@@ -163,7 +164,11 @@ def _platform_origin_of(id_token: str) -> str:
     except LaunchError:
         return ""
     issuer = str(claims.get("iss", ""))
-    parts = issuer.split("/")
+    audience = claims.get("aud", "")
+    client_id = str(audience[0] if isinstance(audience, list) and audience else audience)
+    found = services().registrations.find(issuer, client_id)
+    url = found.auth_login_url if found is not None else issuer
+    parts = url.split("/")
     return "/".join(parts[:3]) if len(parts) >= 3 else ""
 
 
