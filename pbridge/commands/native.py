@@ -13,8 +13,7 @@ import sys
 import click
 
 from bridge.jobs import bridge_from_settings
-from bridge.native import push_native
-from bridge.native.canvas_import import outcomes_framework, platform_client, read_outcome_tree
+from bridge.native import outcomes_framework, platform_client, push_native, read_outcome_tree
 from bridge.outcome import CourseOutcome
 from pbridge.runtime import open_runtime
 from store.framework_repository import publish_framework, save_framework

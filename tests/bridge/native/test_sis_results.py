@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from bridge.lms_api.connection import course_api
 from bridge.lms_sync import sync_course
-from bridge.native.sis_results import assessed_on, native_score, objective_result
+from bridge.native import assessed_on, native_score, objective_result
 from bridge.native.wanted import lms_user_ids
 from bridge.oneroster.standings import Payloads, plan_standings
 from sandbox.native_outcomes import native_outcomes
