@@ -23,6 +23,7 @@ from __future__ import annotations
 import argparse
 import math
 import multiprocessing
+import os
 import tempfile
 import time
 from dataclasses import dataclass
@@ -116,7 +117,8 @@ def main() -> None:
 
     print(
         f"district: {size.users} users, {size.classes} classes, {size.enrollments} enrollments; "
-        f"page size {args.page_size}, latency {args.latency_ms:g} ms, concurrency {args.concurrency}"
+        f"page size {args.page_size}, latency {args.latency_ms:g} ms, concurrency {args.concurrency}; "
+        f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs"
     )
     receive, send = multiprocessing.Pipe(duplex=False)
     child = multiprocessing.get_context("spawn").Process(target=_serve, args=(size, send), daemon=True)
@@ -151,9 +153,9 @@ def main() -> None:
         control.put("/_sandbox/faults", json=[{"latency_ms": args.latency_ms}])
         pages = sum(math.ceil(counts[c] / args.page_size) or 1 for c in ROSTER_COLLECTIONS)
         minimum = 1 + pages
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), time.process_time()
         report = sync_roster(database, connection_id, OneRosterClient.connect(config))
-        wall = time.perf_counter() - started
+        wall, cpu = time.perf_counter() - started, time.process_time() - cpu
         rows = report.pulled
         _line(
             "roster sync (full)",
@@ -161,7 +163,7 @@ def main() -> None:
             minimum,
             wall,
             _bound(minimum, latency, args.concurrency),
-            f"   {rows} records, {rows / wall:,.0f} records/s",
+            f"   {rows} records, {rows / wall:,.0f} records/s; our CPU {cpu:.1f} s",
         )
 
         started = time.perf_counter()
@@ -214,9 +216,9 @@ def main() -> None:
             + math.ceil(len(plan.line_items) / args.write_concurrency) * write_latency
             + math.ceil(len(plan.results) / args.write_concurrency) * write_latency
         )
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), time.process_time()
         written = write_back(database, connection_id, writer, standings)
-        wall = time.perf_counter() - started
+        wall, cpu = time.perf_counter() - started, time.process_time() - cpu
         _line(
             "gradebook write-back",
             written.requests,
@@ -224,7 +226,8 @@ def main() -> None:
             wall,
             bound,
             f"   {written.results_written} results, {len(plan.line_items)} line items "
-            f"(concurrency {args.write_concurrency}, latency {args.write_latency_ms:g} ms)",
+            f"(concurrency {args.write_concurrency}, latency {args.write_latency_ms:g} ms); "
+            f"our CPU {cpu:.1f} s",
         )
         started = time.perf_counter()
         again = write_back(database, connection_id, writer, standings)

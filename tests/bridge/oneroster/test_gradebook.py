@@ -178,3 +178,28 @@ def test_an_unlinked_class_gives_no_evidence_and_says_so(gradebook_sis):
     assert report.evidence[0].course_id is None
     assert "not linked" in report.evidence[0].problems[0]
     assert report.results == 4
+
+
+def test_version_1_1_gradebooks_read_the_same_way(sis_factory):
+    sis = sis_factory(version="1.1", auth="oauth1", **DISTRICT)
+    sis.state.put(
+        "lineItems",
+        {
+            "sourcedId": "li-1",
+            "title": "Lab",
+            "assignDate": "2025-09-01",
+            "dueDate": "2025-09-12",
+            "class": {"sourcedId": "cls-00000", "type": "class"},
+            "category": {"sourcedId": "cat-1", "type": "category"},
+            "gradingPeriod": {"sourcedId": "ses-gp1", "type": "academicSession"},
+            "resultValueMax": 10.0,
+        },
+    )
+    _result(sis, "r-1", "li-1", "usr-000000", 7.0)
+    gradebook = read_class_gradebook(sis.client(), "cls-00000")
+    (observation,) = result_observations(gradebook)
+    assert (observation.score, observation.score_max, observation.assessed_on) == (
+        Decimal("7.0"),
+        Decimal("10.0"),
+        date(2025, 9, 12),
+    )
