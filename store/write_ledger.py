@@ -15,12 +15,12 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import String, UniqueConstraint, select, tuple_
+from sqlalchemy import String, UniqueConstraint, insert, select, tuple_, update
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from store.base import Base, intpk
@@ -78,41 +78,45 @@ def payload_hash(payload: Any) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
-def _rows(session: Session, keys: list[WriteKey]) -> dict[WriteKey, WrittenValue]:
-    found: dict[WriteKey, WrittenValue] = {}
+_FIELDS = (
+    WrittenValue.id,
+    WrittenValue.kind,
+    WrittenValue.target,
+    WrittenValue.subject,
+    WrittenValue.value,
+    WrittenValue.payload_hash,
+    WrittenValue.written_at,
+    WrittenValue.pending_hash,
+    WrittenValue.pending_value,
+)
+
+
+def _entries(session: Session, keys: list[WriteKey]) -> dict[WriteKey, tuple[int, LedgerEntry]]:
+    """Row id and entry per key, read as plain rows (one query per chunk, no ORM objects)."""
+    found: dict[WriteKey, tuple[int, LedgerEntry]] = {}
     for start in range(0, len(keys), _CHUNK):
         chunk = keys[start : start + _CHUNK]
-        rows = session.scalars(
-            select(WrittenValue).where(
+        rows = session.execute(
+            select(*_FIELDS).where(
                 tuple_(WrittenValue.kind, WrittenValue.target, WrittenValue.subject).in_(
                     [(k.kind, k.target, k.subject) for k in chunk]
                 )
             )
         )
-        for row in rows:
-            found[WriteKey(row.kind, row.target, row.subject)] = row
+        for row_id, kind, target, subject, *rest in rows:
+            found[WriteKey(kind, target, subject)] = (row_id, LedgerEntry(*rest))
     return found
 
 
 def ledger(session: Session, keys: Iterable[WriteKey]) -> dict[WriteKey, LedgerEntry]:
     """What is recorded for each key that has a row."""
-    return {
-        key: LedgerEntry(row.value, row.payload_hash, row.written_at, row.pending_hash, row.pending_value)
-        for key, row in _rows(session, list(dict.fromkeys(keys))).items()
-    }
+    return {key: entry for key, (_, entry) in _entries(session, list(dict.fromkeys(keys))).items()}
 
 
 def ledger_for_target(session: Session, kind: str, target: str) -> dict[WriteKey, LedgerEntry]:
     """Every recorded write to one column (all its subjects)."""
-    rows = session.scalars(
-        select(WrittenValue).where(WrittenValue.kind == kind, WrittenValue.target == target)
-    )
-    return {
-        WriteKey(r.kind, r.target, r.subject): LedgerEntry(
-            r.value, r.payload_hash, r.written_at, r.pending_hash, r.pending_value
-        )
-        for r in rows
-    }
+    rows = session.execute(select(*_FIELDS).where(WrittenValue.kind == kind, WrittenValue.target == target))
+    return {WriteKey(kind, target, subject): LedgerEntry(*rest) for _, _, _, subject, *rest in rows}
 
 
 def last_written(session: Session, keys: Iterable[WriteKey]) -> dict[WriteKey, str]:
@@ -120,52 +124,68 @@ def last_written(session: Session, keys: Iterable[WriteKey]) -> dict[WriteKey, s
     return {k: e.payload_hash for k, e in ledger(session, keys).items() if e.payload_hash is not None}
 
 
-def _rows_for(session: Session, intents: Iterable[Intent]) -> list[tuple[Intent, WrittenValue]]:
-    """Each intent with its ledger row, made (and added to the session) where none exists."""
-    wanted = list(intents)
-    rows = _rows(session, [i.key for i in wanted])
-    pairs = []
-    for intent in wanted:
-        row = rows.get(intent.key)
-        if row is None:
-            row = WrittenValue(kind=intent.key.kind, target=intent.key.target, subject=intent.key.subject)
-            session.add(row)
-            rows[intent.key] = row
-        pairs.append((intent, row))
-    return pairs
+def _store(
+    session: Session,
+    intents: Iterable[Intent],
+    values: Callable[[Intent, LedgerEntry | None], dict[str, Any]],
+) -> None:
+    """Insert or update one row per intent, in two bulk statements (not a flush per row)."""
+    wanted = {intent.key: intent for intent in intents}  # the last intent for a key wins
+    existing = _entries(session, list(wanted))
+    inserts: list[dict[str, Any]] = []
+    updates: list[dict[str, Any]] = []
+    for key, intent in wanted.items():
+        found = existing.get(key)
+        if found is None:
+            inserts.append(
+                {"kind": key.kind, "target": key.target, "subject": key.subject, **values(intent, None)}
+            )
+        else:
+            updates.append({"id": found[0], **values(intent, found[1])})
+    if inserts:
+        session.execute(insert(WrittenValue), inserts)
+    if updates:
+        session.execute(update(WrittenValue), updates)
 
 
 def record_intents(session: Session, intents: Iterable[Intent]) -> None:
     """Note writes about to be sent (commit this before sending them)."""
     now = utcnow()
-    for intent, row in _rows_for(session, intents):
-        row.pending_hash = intent.digest
-        row.pending_value = intent.value
-        row.pending_at = now
-    session.flush()
+    _store(
+        session,
+        intents,
+        lambda intent, _entry: {
+            "pending_hash": intent.digest,
+            "pending_value": intent.value,
+            "pending_at": now,
+        },
+    )
 
 
 def confirm_writes(session: Session, intents: Iterable[Intent], *, at: datetime | None = None) -> None:
     """The platform accepted these writes: they become the last written values."""
     now = at or utcnow()
-    for intent, row in _rows_for(session, intents):
-        row.value = intent.value
-        row.payload_hash = intent.digest
-        row.written_at = now
-        if row.pending_hash == intent.digest:
-            row.pending_hash = None
-            row.pending_value = None
-            row.pending_at = None
-    session.flush()
+
+    def confirmed(intent: Intent, entry: LedgerEntry | None) -> dict[str, Any]:
+        values: dict[str, Any] = {"value": intent.value, "payload_hash": intent.digest, "written_at": now}
+        if entry is not None and entry.pending_hash == intent.digest:
+            values |= {"pending_hash": None, "pending_value": None, "pending_at": None}
+        return values
+
+    _store(session, intents, confirmed)
 
 
 def drop_intents(session: Session, keys: Iterable[WriteKey]) -> None:
     """Forget intents whose writes the platform refused or that proved not to have landed."""
-    for row in _rows(session, list(keys)).values():
-        row.pending_hash = None
-        row.pending_value = None
-        row.pending_at = None
-    session.flush()
+    found = _entries(session, list(dict.fromkeys(keys)))
+    if found:
+        session.execute(
+            update(WrittenValue),
+            [
+                {"id": row_id, "pending_hash": None, "pending_value": None, "pending_at": None}
+                for row_id, _ in found.values()
+            ],
+        )
 
 
 def record_written(session: Session, key: WriteKey, *, value: str | None, digest: str) -> None:
