@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from sqlalchemy import inspect
 from sqlalchemy.orm import Session
 
 from lti.launch import Audience, Launch
 from store.launch_sessions import LaunchSession, open_session
 from store.people import CourseRole, upsert_course, upsert_membership, upsert_user
+from store.sis_links import link_lti_course, link_lti_user
 
 _COURSE_ROLES = {
     Audience.TEACHER: CourseRole.TEACHER,
@@ -30,9 +32,13 @@ def complete_launch(session: Session, launch: Launch) -> LaunchSession:
         launched=True,
         flush=False,
     )
+    # a person or section the SIS already knows is linked when its sourcedId is new to us
+    # (checked before the next query autoflushes the change away)
+    link_user = _sourced_id_changed(user, "lis_person_sourcedid")
     if launch.is_admin:
         user.is_admin = True
     course = None
+    link_course = False
     if launch.context_id:
         course = upsert_course(
             session,
@@ -51,6 +57,7 @@ def complete_launch(session: Session, launch: Launch) -> LaunchSession:
             launched=True,
             flush=False,
         )
+        link_course = _sourced_id_changed(course, "lis_course_section_sourcedid")
         role = _COURSE_ROLES.get(launch.audience, CourseRole.OTHER)
         upsert_membership(
             session, course=course, user=user, role=role, lti_roles=launch.roles, source="launch", flush=False
@@ -64,7 +71,7 @@ def complete_launch(session: Session, launch: Launch) -> LaunchSession:
         "deep_linking_settings": dict(launch.deep_linking_settings),
         "ags_lineitem": launch.ags.get("lineitem"),
     }
-    return open_session(
+    opened = open_session(
         session,
         user=user,
         course=course,
@@ -72,6 +79,18 @@ def complete_launch(session: Session, launch: Launch) -> LaunchSession:
         role=launch.audience.value,
         is_admin=launch.is_admin,
         claims=claims,
+    )
+    if link_user:
+        link_lti_user(session, user)
+    if link_course and course is not None:
+        link_lti_course(session, course)
+    return opened
+
+
+def _sourced_id_changed(row: object, attribute: str) -> bool:
+    state = inspect(row)
+    return bool(getattr(row, attribute)) and (
+        state.pending or state.transient or state.attrs[attribute].history.has_changes()
     )
 
 

@@ -140,3 +140,35 @@ def test_a_key_rotation_at_the_platform_is_followed(stack):
     stack.state.keys.rotate()
     page = stack.browser().launch(user=stack.seed.teacher_id, course=stack.seed.course_id)
     assert page.status_code == 200
+
+
+def test_a_launch_links_the_person_and_section_the_sis_already_knows(stack):
+    from datetime import UTC, datetime
+
+    from store.secret_box import SecretBox
+    from store.sis import ConnectionSettings, SisAuthKind, add_connection
+    from store.sis_roster import SisClass, SisUser, upsert_records
+
+    teacher = stack.state.find_user(stack.seed.teacher_id)
+    section = stack.state.find_course(stack.seed.course_id).course_section_sourcedid
+    with stack.database.begin() as session:
+        connection = add_connection(
+            session,
+            SecretBox.from_settings(None, "x"),
+            ConnectionSettings(name="sis", auth_kind=SisAuthKind.NONE),
+        ).id
+        seen = datetime(2025, 9, 1, tzinfo=UTC)
+        record = {"sourced_id": teacher.person_sourcedid, "status": "active", "role": "teacher"}
+        upsert_records(session, "users", connection, [record], seen_at=seen)
+        upsert_records(
+            session, "classes", connection, [{"sourced_id": section, "status": "active"}], seen_at=seen
+        )
+    stack.browser().launch(user=stack.seed.teacher_id, course=stack.seed.course_id)
+    with stack.database.begin() as session:
+        sis_user = session.scalars(select(SisUser)).one()
+        sis_class = session.scalars(select(SisClass)).one()
+        user = session.scalars(
+            select(User).where(User.lis_person_sourcedid == teacher.person_sourcedid)
+        ).one()
+        course = session.scalars(select(Course)).one()
+        assert (sis_user.user_id, sis_class.course_id) == (user.id, course.id)
