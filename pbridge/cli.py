@@ -40,6 +40,10 @@ def main() -> None:
     """Proficiency Bridge: LTI 1.3 tool and bridge for proficiency-based learning."""
 
 
+# Flask's own --app and --env-file options point elsewhere than our factory: not offered
+main.params = [param for param in main.params if param.name not in {"app", "env_file"}]
+
+
 def _register_commands() -> None:
     for module_info in sorted(pkgutil.iter_modules(pbridge.commands.__path__), key=lambda m: m.name):
         module = importlib.import_module(f"pbridge.commands.{module_info.name}")
