@@ -221,6 +221,9 @@ def report_card(session: Session, student: User) -> ReportCard:
     verification = {s.standard_id: s for s in everywhere if s.kind is StandingKind.VERIFICATION}
     standard_rows = [s for s in everywhere if s.kind is StandingKind.STANDARD]
     indicator_ids = {s.indicator_id for s in everywhere if s.indicator_id is not None}
+    for check in verification.values():
+        keys = [str(i.get("key", "")) for i in (check.explanation or {}).get("indicators", [])]
+        indicator_ids |= {int(k) for k in keys if k.isdigit()}
     catalogue = indicator_catalogue(session, indicator_ids)
     scale = scale_view_for(session, catalogue.values())
     names = {e.id: e.code for e in catalogue.values()}
