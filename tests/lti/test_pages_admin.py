@@ -1,0 +1,136 @@
+"""Admin pages without a browser: frameworks in and out, the district policy, SIS connections,
+each change in the audit log; a malformed file or policy changes nothing."""
+
+from __future__ import annotations
+
+import io
+import re
+
+import pytest
+from sqlalchemy import select
+
+from config import FRAMEWORKS_DIR
+from store.audit import AuditEntry
+from store.frameworks import Framework, FrameworkStatus
+from store.launch_sessions import open_session
+from store.people import upsert_user
+from store.policies import district_policy
+from store.sis import SisConnection
+
+
+@pytest.fixture
+def admin(app, database):
+    with database.begin() as session:
+        user = upsert_user(session, issuer="https://lms.test", sub="admin-1", name="Ada Admin")
+        token = open_session(
+            session, user=user, course=None, platform_id=None, role="admin", is_admin=True
+        ).token
+    client = app.test_client()
+    return client, token
+
+
+def _token(client, path: str, ls: str) -> str:
+    page = client.get(f"{path}?ls={ls}")
+    assert page.status_code == 200, page.get_data(as_text=True)[:300]
+    return re.search(r'name="csrf_token" value="([^"]+)"', page.get_data(as_text=True)).group(1)
+
+
+def test_frameworks_are_imported_published_and_exported_from_the_page(admin, database):
+    client, ls = admin
+    csrf = _token(client, "/admin/frameworks", ls)
+    broken = client.post(
+        f"/admin/frameworks?ls={ls}",
+        data={"csrf_token": csrf, "file": (io.BytesIO(b"code: X\nscale: [\n"), "broken.yaml")},
+        content_type="multipart/form-data",
+    )
+    assert broken.status_code == 400
+    with database.begin() as session:
+        assert session.scalar(select(Framework.id)) is None
+    sample = (FRAMEWORKS_DIR / "sample-high-school.yaml").read_bytes()
+    stored = client.post(
+        f"/admin/frameworks?ls={ls}",
+        data={"csrf_token": csrf, "file": (io.BytesIO(sample), "sample-high-school.yaml")},
+        content_type="multipart/form-data",
+    )
+    assert stored.status_code == 303
+    page = client.get(f"/admin/frameworks?ls={ls}").get_data(as_text=True)
+    assert "SAMPLE-HS" in page and "draft" in page
+    published = client.post(f"/admin/frameworks/SAMPLE-HS/1/publish?ls={ls}", data={"csrf_token": csrf})
+    assert published.status_code == 303
+    with database.begin() as session:
+        assert session.scalars(select(Framework)).one().status is FrameworkStatus.PUBLISHED
+    exported = client.get(f"/admin/frameworks/SAMPLE-HS/1/export?ls={ls}&format=csv")
+    assert exported.headers["Content-Disposition"].endswith('SAMPLE-HS-v1.csv"')
+    assert "MATH.3.PI.1" in exported.get_data(as_text=True)
+    with database.begin() as session:
+        actions = [e.action for e in session.scalars(select(AuditEntry).order_by(AuditEntry.id))]
+    assert actions == ["framework imported", "framework published"]
+
+
+def test_the_district_policy_is_saved_from_the_form_and_a_bad_one_is_refused(admin, database):
+    client, ls = admin
+    csrf = _token(client, "/admin/policy", ls)
+    refused = client.post(
+        f"/admin/policy?ls={ls}", data={"csrf_token": csrf, "method": "decaying_average", "weight": "1.5"}
+    )
+    assert refused.status_code == 400 and "between 0 and 1" in refused.get_data(as_text=True)
+    saved = client.post(
+        f"/admin/policy?ls={ls}",
+        data={
+            "csrf_token": csrf,
+            "method": "n_mastery",
+            "n": "2",
+            "min_observations": "2",
+            "rollup": "all_at_least",
+            "rollup_level": "3",
+            "verify_min_observations": "3",
+            "course_methods": ["mean", "latest"],
+        },
+    )
+    assert saved.status_code == 303
+    with database.begin() as session:
+        policy = district_policy(session)
+        assert policy.method.describe() == "n_mastery(n=2)"
+        assert (policy.min_observations, policy.rollup.name, policy.verification.min_observations) == (
+            2,
+            "all_at_least",
+            3,
+        )
+        assert policy.course_methods == {"mean", "latest"}
+        entry = session.scalars(select(AuditEntry)).one()
+        assert entry.action == "district policy changed" and entry.actor.display_name == "Ada Admin"
+
+
+def test_a_sis_connection_is_added_with_its_secret_sealed(admin, database):
+    client, ls = admin
+    csrf = _token(client, "/admin/sis", ls)
+    added = client.post(
+        f"/admin/sis?ls={ls}",
+        data={
+            "csrf_token": csrf,
+            "name": "District SIS",
+            "version": "1.2",
+            "auth_kind": "oauth2",
+            "base_url": "https://sis.example.org/ims/oneroster",
+            "token_url": "https://sis.example.org/oauth/token",
+            "client_id": "abc",
+            "client_secret": "very-secret-value",
+        },
+    )
+    assert added.status_code == 303
+    page = client.get(f"/admin/sis?ls={ls}").get_data(as_text=True)
+    assert "District SIS" in page and "very-secret-value" not in page
+    with database.begin() as session:
+        row = session.scalars(select(SisConnection)).one()
+        assert "very-secret-value" not in str(row.client_secret_sealed)
+
+
+def test_a_teacher_session_cannot_use_admin_pages(app, database):
+    with database.begin() as session:
+        user = upsert_user(session, issuer="https://lms.test", sub="t-1")
+        token = open_session(
+            session, user=user, course=None, platform_id=None, role="teacher", is_admin=False
+        ).token
+    client = app.test_client()
+    for path in ("/admin/policy", "/admin/audit", "/admin/frameworks", "/admin/sis", "/admin/runs"):
+        assert client.get(f"{path}?ls={token}").status_code == 403
