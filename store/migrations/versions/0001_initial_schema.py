@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-23 10:26:38.363719
+Create Date: 2026-11-23 11:08:10.384514
 """
 
 from alembic import op
@@ -220,6 +220,15 @@ def upgrade() -> None:
     with op.batch_alter_table('lms_user_tokens', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_lms_user_tokens_user_id'), ['user_id'], unique=False)
 
+    op.create_table('moodle_scale_choices',
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), autoincrement=True, nullable=False),
+    sa.Column('platform_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('scale_id', sa.String(length=64), nullable=False),
+    sa.Column('updated_at', store.types.UtcDateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['platform_id'], ['platforms.id'], name=op.f('fk_moodle_scale_choices_platform_id_platforms'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_moodle_scale_choices')),
+    sa.UniqueConstraint('platform_id', name=op.f('uq_moodle_scale_choices_platform_id'))
+    )
     op.create_table('scale_levels',
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), autoincrement=True, nullable=False),
     sa.Column('framework_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
@@ -424,6 +433,23 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('alignments', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_alignments_course_id'), ['course_id'], unique=False)
+
+    op.create_table('audit_entries',
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), autoincrement=True, nullable=False),
+    sa.Column('at', store.types.UtcDateTime(), nullable=False),
+    sa.Column('actor_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True),
+    sa.Column('course_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True),
+    sa.Column('action', sa.String(length=80), nullable=False),
+    sa.Column('subject', sa.String(length=500), nullable=False),
+    sa.Column('detail', sa.Text(), nullable=False),
+    sa.Column('data', sa.JSON(), nullable=False),
+    sa.ForeignKeyConstraint(['actor_id'], ['users.id'], name=op.f('fk_audit_entries_actor_id_users'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['course_id'], ['courses.id'], name=op.f('fk_audit_entries_course_id_courses'), ondelete='SET NULL'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_audit_entries'))
+    )
+    with op.batch_alter_table('audit_entries', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_audit_entries_at'), ['at'], unique=False)
+        batch_op.create_index(batch_op.f('ix_audit_entries_course_id'), ['course_id'], unique=False)
 
     op.create_table('calculation_policies',
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), autoincrement=True, nullable=False),
@@ -652,6 +678,22 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id', name=op.f('pk_learning_objectives')),
     sa.UniqueConstraint('indicator_id', 'code', name=op.f('uq_learning_objectives_indicator_id_code'))
     )
+    op.create_table('self_assessments',
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), autoincrement=True, nullable=False),
+    sa.Column('student_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('course_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True),
+    sa.Column('indicator_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('level', sa.Numeric(precision=6, scale=2), nullable=False),
+    sa.Column('reflection', sa.Text(), nullable=False),
+    sa.Column('created_at', store.types.UtcDateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['course_id'], ['courses.id'], name=op.f('fk_self_assessments_course_id_courses'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['indicator_id'], ['performance_indicators.id'], name=op.f('fk_self_assessments_indicator_id_performance_indicators'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['student_id'], ['users.id'], name=op.f('fk_self_assessments_student_id_users'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_self_assessments'))
+    )
+    with op.batch_alter_table('self_assessments', schema=None) as batch_op:
+        batch_op.create_index('ix_self_assessments_student_indicator', ['student_id', 'indicator_id'], unique=False)
+
     op.create_table('standing_overrides',
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), autoincrement=True, nullable=False),
     sa.Column('standing_key', sa.String(length=100), nullable=False),
@@ -724,6 +766,10 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_standing_overrides_standing_key'))
 
     op.drop_table('standing_overrides')
+    with op.batch_alter_table('self_assessments', schema=None) as batch_op:
+        batch_op.drop_index('ix_self_assessments_student_indicator')
+
+    op.drop_table('self_assessments')
     op.drop_table('learning_objectives')
     with op.batch_alter_table('evidence', schema=None) as batch_op:
         batch_op.drop_index('ix_evidence_student_indicator')
@@ -767,6 +813,11 @@ def downgrade() -> None:
     op.drop_table('graduation_standards')
     op.drop_table('course_settings')
     op.drop_table('calculation_policies')
+    with op.batch_alter_table('audit_entries', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_audit_entries_course_id'))
+        batch_op.drop_index(batch_op.f('ix_audit_entries_at'))
+
+    op.drop_table('audit_entries')
     with op.batch_alter_table('alignments', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_alignments_course_id'))
 
@@ -794,6 +845,7 @@ def downgrade() -> None:
     op.drop_table('sis_courses')
     op.drop_table('sis_academic_sessions')
     op.drop_table('scale_levels')
+    op.drop_table('moodle_scale_choices')
     with op.batch_alter_table('lms_user_tokens', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_lms_user_tokens_user_id'))
 
