@@ -18,9 +18,10 @@ from sqlalchemy import JSON, Column, ForeignKey, Numeric, String, Table, UniqueC
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from mappings.conversion import Conversion, conversion_from_json
-from mappings.evidence import Purpose
+from mappings.evidence import EvidenceStatus, Purpose
 from pbridge.errors import ProficiencyBridgeError
 from store.base import Base, BigIntPk, intpk
+from store.evidence import EvidenceRow, StandingKey
 from store.frameworks import PerformanceIndicator
 from store.types import utcnow
 
@@ -127,3 +128,32 @@ def course_alignments(session: Session, course_id: int) -> list[Alignment]:
     return list(
         session.scalars(select(Alignment).where(Alignment.course_id == course_id).order_by(Alignment.id))
     )
+
+
+def remove_alignment(
+    session: Session, *, course_id: int, kind: AlignmentKind, external_id: str, rubric_criterion_id: str = ""
+) -> set[StandingKey]:
+    """Untag an assignment (or criterion): its evidence stops counting, and is kept.
+
+    The evidence is marked removed at its source rather than deleted, so the body of evidence
+    still shows it; tagging the assignment again brings it back at the next sync. Returns the
+    standings to recompute.
+    """
+    alignment = session.scalars(
+        select(Alignment).where(
+            Alignment.course_id == course_id,
+            Alignment.kind == kind,
+            Alignment.external_id == external_id,
+            Alignment.rubric_criterion_id == rubric_criterion_id,
+        )
+    ).one_or_none()
+    if alignment is None:
+        raise ProficiencyBridgeError("this assignment is not tagged in this course; nothing to remove")
+    keys: set[StandingKey] = set()
+    for row in session.scalars(select(EvidenceRow).where(EvidenceRow.alignment_id == alignment.id)):
+        if row.status is not EvidenceStatus.REMOVED_AT_SOURCE:
+            row.status = EvidenceStatus.REMOVED_AT_SOURCE
+            keys.add(row.key)
+    session.delete(alignment)
+    session.flush()
+    return keys

@@ -31,7 +31,7 @@ from mappings.conversion import (
 from mappings.evidence import Purpose
 from mappings.standing import shown
 from pbridge.errors import CalculationError, PlatformError, ProficiencyBridgeError
-from store.alignments import Alignment, AlignmentKind, course_alignments, save_alignment
+from store.alignments import Alignment, AlignmentKind, course_alignments, remove_alignment, save_alignment
 from store.audit import record_change
 from store.page_queries import (
     IndicatorEntry,
@@ -40,6 +40,7 @@ from store.page_queries import (
     sis_classes_of_course,
 )
 from store.people import Course
+from store.recompute import recompute
 
 PURPOSES = (
     (Purpose.SUMMATIVE, "Summative: counts towards the standing"),
@@ -60,6 +61,7 @@ class ConversionForm:
 class TagForm:
     key: str
     kind: AlignmentKind
+    tagged: bool
     title: str
     points: str
     indicators: tuple[IndicatorEntry, ...]
@@ -207,6 +209,7 @@ def tag_form(
     return TagForm(
         key=key,
         kind=kind,
+        tagged=existing is not None,
         title=str(args.get("title") or (existing.title if existing else external_id))[:500],
         points=_points(str(args.get("points", ""))),
         indicators=tuple(indicators),
@@ -321,3 +324,20 @@ def bulk_tag(session: Session, course: Course, form: Mapping[str, Any], *, user_
 
 
 __all__ = ["TagForm", "bulk_tag", "save_tagging", "tag_form", "target_key"]
+
+
+def remove_tagging(session: Session, course: Course, form: Mapping[str, Any], *, user_id: int) -> None:
+    """Untag one target: its evidence stops counting (kept, marked), standings follow; audit it."""
+    kind, external_id, criterion = parse_target_key(str(form.get("key", "")))
+    keys = remove_alignment(
+        session, course_id=course.id, kind=kind, external_id=external_id, rubric_criterion_id=criterion
+    )
+    recompute(session, keys, course_id=course.id)
+    record_change(
+        session,
+        actor_id=user_id,
+        course_id=course.id,
+        action="alignment removed",
+        subject=f"'{str(form.get('title', '')) or external_id}'",
+        detail=f"{len(keys)} standing(s) recomputed",
+    )

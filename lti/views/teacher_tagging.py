@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
-from lti.pages.tag_form import bulk_tag, save_tagging, tag_form
+from lti.pages.tag_form import bulk_tag, remove_tagging, save_tagging, tag_form
 from lti.pages.tagging import assignment_list
 from lti.services import services
 from lti.views.teacher import bp, teacher_session
@@ -15,6 +15,8 @@ from store.database import request_session
 NOTES = {
     "saved": "The alignment is saved. Scores of this assignment count from the next sync.",
     "bulk": "The assignments are tagged. Their scores count from the next sync.",
+    "removed": "The tag is removed: that assignment's scores no longer count (they stay in the body of "
+    "evidence, marked). The gradebook columns follow at the next sync.",
 }
 
 
@@ -69,3 +71,14 @@ def bulk() -> Response:
     bulk_tag(session, launch_session.course, request.form, user_id=launch_session.user_id)
     session.commit()
     return redirect(url_for("teacher.assignments", note="bulk"), code=303)
+
+
+@bp.post("/assignments/untag")
+@role_required("teacher")
+def untag() -> Response:
+    launch_session, _ = teacher_session()
+    session = request_session()
+    assert launch_session.course is not None
+    remove_tagging(session, launch_session.course, request.form, user_id=launch_session.user_id)
+    session.commit()
+    return redirect(url_for("teacher.assignments", note="removed"), code=303)
