@@ -17,6 +17,7 @@ import store.people
 import store.platforms
 import store.policies
 import store.self_assessments
+import store.sis_demographics
 import store.sis_roster  # also registers store.sis, which it imports
 import store.standings
 import store.sync_runs

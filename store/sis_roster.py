@@ -31,6 +31,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from store.base import Base, intpk
 from store.sis import SisLineItem, SisResult
+from store.sis_demographics import SisDemographics
 from store.types import utcnow
 
 ACTIVE = "active"
@@ -153,6 +154,7 @@ ROSTER_TABLES: dict[str, type[Base]] = {
     "classes": SisClass,
     "users": SisUser,
     "enrollments": SisEnrollment,
+    "demographics": SisDemographics,
 }
 
 #: every table keyed by (connection, sourcedId) that `upsert_records` can write

@@ -47,12 +47,14 @@ OR11 = "https://purl.imsglobal.org/spec/or/v1p1/scope/"
 SCOPES: dict[str, dict[str, tuple[str, ...]]] = {
     "1.2": {
         "roster": (OR12 + "roster-core.readonly",),
+        "demographics": (OR12 + "roster-demographics.readonly",),
         "gradebook_read": (OR12 + "gradebook.readonly",),
         "gradebook_write": (OR12 + "gradebook.createput",),
         "gradebook_delete": (OR12 + "gradebook.delete",),
     },
     "1.1": {
         "roster": (OR11 + "roster-core.readonly",),
+        "demographics": (OR11 + "roster-demographics.readonly",),
         "gradebook_read": (OR11 + "gradebook.readonly",),
         "gradebook_write": (OR11 + "gradebook.createput",),
         "gradebook_delete": (OR11 + "gradebook.delete",),

@@ -259,6 +259,8 @@ class OneRosterClient:
         prepare: Callable[[Page], Any] | None = None,
     ) -> tuple[Page, httpx.Response]:
         purpose = "roster" if query.service == ROSTERING else "gradebook_read"
+        if query.path == "/demographics":
+            purpose = "demographics"  # its own scope: roster-core does not grant it
         response = self.send(
             "GET",
             query.service,

@@ -211,6 +211,20 @@ class Enrollment(Record):
     end_date: Day | None = None
 
 
+class Demographics(Record):
+    """A user's demographics; `sourced_id` is the user's. Races are 1.2's string booleans."""
+
+    birth_date: Day | None = None
+    sex: str = ""
+    american_indian_or_alaska_native: StrBool | None = None
+    asian: StrBool | None = None
+    black_or_african_american: StrBool | None = None
+    native_hawaiian_or_other_pacific_islander: StrBool | None = None
+    white: StrBool | None = None
+    demographic_race_two_or_more_races: StrBool | None = None
+    hispanic_or_latino_ethnicity: StrBool | None = None
+
+
 # --- gradebook -------------------------------------------------------------------------------
 
 
@@ -281,4 +295,5 @@ ROSTER_MODELS: dict[str, type[Record]] = {
     "classes": Class,
     "users": User,
     "enrollments": Enrollment,
+    "demographics": Demographics,
 }

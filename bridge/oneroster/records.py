@@ -13,6 +13,7 @@ from bridge.oneroster.models import (
     AcademicSession,
     Class,
     Course,
+    Demographics,
     Enrollment,
     GuidRef,
     LineItem,
@@ -119,6 +120,21 @@ def enrollment_row(enrollment: Enrollment) -> Row:
     }
 
 
+def demographics_row(demographics: Demographics) -> Row:
+    return {
+        **_common(demographics),
+        "birth_date": demographics.birth_date,
+        "sex": demographics.sex,
+        "american_indian_or_alaska_native": demographics.american_indian_or_alaska_native,
+        "asian": demographics.asian,
+        "black_or_african_american": demographics.black_or_african_american,
+        "native_hawaiian_or_other_pacific_islander": demographics.native_hawaiian_or_other_pacific_islander,
+        "white": demographics.white,
+        "two_or_more_races": demographics.demographic_race_two_or_more_races,
+        "hispanic_or_latino_ethnicity": demographics.hispanic_or_latino_ethnicity,
+    }
+
+
 def line_item_row(item: LineItem) -> Row:
     return {
         **_common(item),
@@ -163,6 +179,7 @@ ROW_OF: dict[str, Callable[[Any], Row]] = {
     "classes": class_row,
     "users": user_row,
     "enrollments": enrollment_row,
+    "demographics": demographics_row,
     "lineItems": line_item_row,
     "results": result_row,
 }

@@ -1,6 +1,7 @@
-"""Roster sync: orgs, academic sessions, courses, classes, users and enrollments from a SIS.
+"""Roster sync: orgs, academic sessions, courses, classes, users, enrollments and
+demographics from a SIS.
 
-All six collections are paged at once (up to the connection's concurrency cap), while one
+All seven collections are paged at once (up to the connection's concurrency cap), while one
 writer stores them collection by collection: each collection is a unit, upserted in one
 transaction that commits or changes nothing. A collection that fails (the SIS gives up, a
 record it cannot read) leaves its rows and its delta watermark as they were, and the run
@@ -37,7 +38,15 @@ from store.types import utcnow
 
 log = logging.getLogger(__name__)
 
-ROSTER_COLLECTIONS = ("orgs", "academicSessions", "courses", "classes", "users", "enrollments")
+ROSTER_COLLECTIONS = (
+    "orgs",
+    "academicSessions",
+    "courses",
+    "classes",
+    "users",
+    "enrollments",
+    "demographics",
+)
 OVERLAP = timedelta(minutes=5)
 
 

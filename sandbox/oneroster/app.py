@@ -51,6 +51,7 @@ ROSTER_ENDPOINTS: dict[str, tuple[str, Callable[[dict[str, Any]], bool] | None]]
     "students": ("users", lambda r: _primary_role(r) == "student"),
     "teachers": ("users", lambda r: _primary_role(r) == "teacher"),
     "enrollments": ("enrollments", None),
+    "demographics": ("demographics", None),
 }
 SINGULAR = {"lineItems": "lineItem", "results": "result", "categories": "category"}
 
@@ -97,6 +98,8 @@ class OneRosterApi:
         self._texts: dict[tuple[str, str], tuple[dict[str, Any], str]] = {}
         v = OR12 if state.version == "1.2" else OR11
         self.read_roster = frozenset({v + "roster-core.readonly", v + "roster.readonly"})
+        #: demographics are sensitive: their own scope, which the roster scopes do not grant
+        self.read_demographics = frozenset({v + "roster-demographics.readonly"})
         self.read_gradebook = frozenset({v + "gradebook.readonly", v + "gradebook-core.readonly"})
         self.write_gradebook = frozenset({v + "gradebook.createput"})
         self.delete_gradebook = frozenset({v + "gradebook.delete"})
@@ -258,7 +261,7 @@ class OneRosterApi:
     def roster_collection(self, endpoint: str) -> Response:
         if endpoint not in ROSTER_ENDPOINTS:
             raise Refusal(404, "unknownobject", f"no collection {endpoint!r}")
-        self.guard(endpoint, self.read_roster)
+        self.guard(endpoint, self.read_demographics if endpoint == "demographics" else self.read_roster)
         collection, test = ROSTER_ENDPOINTS[endpoint]
         records = self.state.listing(collection)
         if test is not None:
@@ -268,7 +271,7 @@ class OneRosterApi:
     def roster_single(self, endpoint: str, sourced_id: str) -> Response:
         if endpoint not in ROSTER_ENDPOINTS:
             raise Refusal(404, "unknownobject", f"no collection {endpoint!r}")
-        self.guard(endpoint, self.read_roster)
+        self.guard(endpoint, self.read_demographics if endpoint == "demographics" else self.read_roster)
         collection, test = ROSTER_ENDPOINTS[endpoint]
         record = self.state.get(collection, sourced_id)
         if record is None or (test is not None and not test(record)):
@@ -432,6 +435,7 @@ def _single_key(collection: str) -> str:
         "classes": "class",
         "users": "user",
         "enrollments": "enrollment",
+        "demographics": "demographics",
     }[collection]
 
 

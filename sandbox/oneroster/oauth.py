@@ -40,6 +40,7 @@ SCOPES_1_1 = frozenset(
     for s in (
         "roster-core.readonly",
         "roster.readonly",
+        "roster-demographics.readonly",
         "gradebook.readonly",
         "gradebook.createput",
         "gradebook.delete",

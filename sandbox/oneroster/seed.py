@@ -66,6 +66,14 @@ FAMILY = (
     "Walsh",
     "Young",
 )
+#: the five OMB races in OneRoster's member names
+RACES = (
+    "americanIndianOrAlaskaNative",
+    "asian",
+    "blackOrAfricanAmerican",
+    "nativeHawaiianOrOtherPacificIslander",
+    "white",
+)
 SUBJECTS = ("ELA", "Math", "Science", "Social Studies", "World Languages", "Arts", "Health")
 
 
@@ -215,6 +223,11 @@ def seed_district(
     for s in range(students):
         user_records.append(_user(f"usr-{s:06d}", "student", s % schools, rng))
     state.put_many("users", user_records, modified=modified)
+    state.put_many(
+        "demographics",
+        [_demographics(f"usr-{s:06d}", modified.year, rng) for s in range(students)],
+        modified=modified,
+    )
 
     enrollment_records = []
     for c in range(classes):
@@ -268,3 +281,20 @@ def _user(sourced_id: str, role: str, school: int, rng: random.Random) -> dict[s
         "primaryOrg": ref("orgs", f"org-{school:03d}"),
         "grades": ["09"] if role == "student" else [],
     }
+
+
+def _demographics(sourced_id: str, year: int, rng: random.Random) -> dict[str, object]:
+    """A student's demographics record (keyed by the user's sourcedId), booleans as 1.2 strings.
+
+    Mostly one race, some two, some Hispanic or Latino: every reporting category occurs.
+    """
+    races = set(rng.sample(RACES, 2 if rng.random() < 0.1 else 1))
+    record: dict[str, object] = {
+        "sourcedId": sourced_id,
+        "birthDate": f"{year - 14}-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}",
+        "sex": rng.choice(("male", "female")),
+        **{race: "true" if race in races else "false" for race in RACES},
+        "demographicRaceTwoOrMoreRaces": "true" if len(races) > 1 else "false",
+        "hispanicOrLatinoEthnicity": "true" if rng.random() < 0.25 else "false",
+    }
+    return record

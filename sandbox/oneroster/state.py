@@ -17,7 +17,15 @@ from typing import Any
 from sandbox.oneroster.faults import FaultPlan
 from sandbox.oneroster.oauth import SCOPES_1_1, SCOPES_1_2, Authority
 
-ROSTER_COLLECTIONS = ("orgs", "academicSessions", "courses", "classes", "users", "enrollments")
+ROSTER_COLLECTIONS = (
+    "orgs",
+    "academicSessions",
+    "courses",
+    "classes",
+    "users",
+    "enrollments",
+    "demographics",
+)
 GRADEBOOK_COLLECTIONS = ("categories", "lineItems", "results")
 
 #: the `type` of a reference to a record of each collection
@@ -28,6 +36,7 @@ REF_TYPES = {
     "classes": "class",
     "users": "user",
     "enrollments": "enrollment",
+    "demographics": "demographics",
     "categories": "category",
     "lineItems": "lineItem",
     "results": "result",

@@ -28,17 +28,18 @@ def test_full_sync_stores_every_collection_with_few_requests(sis_factory):
         "classes": 5,
         "users": 60,
         "enrollments": 80,
+        "demographics": 59,
     }
-    # pages of 10: 1+1+2+1+6+8 = 19, plus one token
-    assert report.requests == 20
+    # pages of 10: 1+1+2+1+6+8+6 = 25, plus a token for the roster and one for demographics
+    assert report.requests == 27
     with sis.database.begin() as session:
         user = find_record(session, "users", sis.connection_id, "usr-000003")
         assert (user.role, user.org_sourced_ids) == ("student", ["org-001"])
         klass = find_record(session, "classes", sis.connection_id, "cls-00001")
         assert (klass.school_sourced_id, klass.term_sourced_ids) == ("org-001", ["ses-t2"])
         run = session.get(SyncRun, report.run_id)
-        assert (run.kind, run.status, run.pulled) == ("sis", RunStatus.SUCCEEDED, 166)
-        assert len(session.scalars(select(SyncUnit).where(SyncUnit.run_id == run.id)).all()) == 6
+        assert (run.kind, run.status, run.pulled) == ("sis", RunStatus.SUCCEEDED, 225)
+        assert len(session.scalars(select(SyncUnit).where(SyncUnit.run_id == run.id)).all()) == 7
 
 
 def test_delta_sync_asks_only_for_changes_and_marks_tobedeleted(sis_factory):
@@ -49,11 +50,43 @@ def test_delta_sync_asks_only_for_changes_and_marks_tobedeleted(sis_factory):
     report = sync_roster(sis.database, sis.connection_id, sis.client())
     assert {c.collection: (c.delta, c.pulled) for c in report.collections}["users"] == (True, 1)
     assert report.pulled == 2
-    assert report.requests == 7  # one page per collection, and a token
+    assert report.requests == 9  # one page per collection, and a token per scope
     with sis.database.begin() as session:
         assert find_record(session, "users", sis.connection_id, "usr-000001").given_name == "Renamed"
         assert find_record(session, "enrollments", sis.connection_id, "enr-0000002").status == "tobedeleted"
         assert count_records(session, "enrollments", sis.connection_id) == 80
+
+
+def test_demographics_are_stored_by_the_users_sourced_id_and_marked_when_deleted(sis_factory):
+    sis = sis_factory(**DISTRICT)
+    sis.state.put(
+        "demographics",
+        {
+            "sourcedId": "usr-000003",
+            "birthDate": "2011-04-02",
+            "sex": "female",
+            "asian": "true",
+            "white": "false",
+            "demographicRaceTwoOrMoreRaces": "false",
+            "hispanicOrLatinoEthnicity": "true",
+        },
+    )
+    sync_roster(sis.database, sis.connection_id, sis.client())
+    with sis.database.begin() as session:
+        row = find_record(session, "demographics", sis.connection_id, "usr-000003")
+        assert (row.sex, row.asian, row.white, row.hispanic_or_latino_ethnicity) == (
+            "female",
+            True,
+            False,
+            True,
+        )
+        assert (row.birth_date.isoformat(), row.black_or_african_american) == ("2011-04-02", None)
+        assert find_record(session, "users", sis.connection_id, row.sourced_id) is not None
+    sis.state.mark_deleted("demographics", "usr-000003")
+    report = sync_roster(sis.database, sis.connection_id, sis.client())
+    assert {c.collection: c.pulled for c in report.collections}["demographics"] == 1
+    with sis.database.begin() as session:
+        assert find_record(session, "demographics", sis.connection_id, "usr-000003").status == "tobedeleted"
 
 
 def test_the_delta_filter_overlaps_the_watermark(sis_factory):

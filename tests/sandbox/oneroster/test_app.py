@@ -5,7 +5,7 @@ import pytest
 from bridge.paging import parse_links
 from sandbox.oneroster import FaultRule
 from tests.bridge.oneroster.openapi import assert_valid
-from tests.sandbox.oneroster.conftest import GRADEBOOK, ROSTER
+from tests.sandbox.oneroster.conftest import GRADEBOOK, OR12, ROSTER
 
 SETS = {
     "orgs": "OrgSetDType",
@@ -14,6 +14,7 @@ SETS = {
     "classes": "ClassSetDType",
     "users": "UserSetDType",
     "enrollments": "EnrollmentSetDType",
+    "demographics": "DemographicsSetDType",
 }
 
 
@@ -110,6 +111,23 @@ def test_a_token_without_gradebook_scope_is_forbidden_there(sis):
     assert response.status_code == 403
     assert "gradebook.readonly" in response.json()["imsx_description"]
     assert sis.http.get(f"{ROSTER}/orgs", headers={"Authorization": "Bearer nope"}).status_code == 401
+
+
+def test_every_seeded_student_has_demographics_readable_only_with_their_scope(sis):
+    students = {u["sourcedId"] for u in sis.get(f"{ROSTER}/students", limit=1000).json()["users"]}
+    records = sis.get(f"{ROSTER}/demographics", limit=1000).json()["demographics"]
+    assert {r["sourcedId"] for r in records} == students
+    assert all(r["sex"] in {"male", "female"} and r["white"] in {"true", "false"} for r in records)
+    single = sis.get(f"{ROSTER}/demographics/usr-000001")
+    assert_valid("rostering", "SingleDemographicsDType", single.json())
+    token = sis.http.post(
+        "/oauth/token",
+        data={"grant_type": "client_credentials", "scope": OR12 + "roster.readonly"},
+        auth=("pb", "secret"),
+    ).json()["access_token"]
+    refused = sis.http.get(f"{ROSTER}/demographics", headers={"Authorization": f"Bearer {token}"})
+    assert refused.status_code == 403
+    assert "roster-demographics.readonly" in refused.json()["imsx_description"]
 
 
 def test_injected_429_carries_retry_after_and_requests_are_counted(sis):
