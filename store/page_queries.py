@@ -24,6 +24,7 @@ from store.frameworks import (
     StandardKind,
 )
 from store.people import Course, CourseRole, Membership, User
+from store.sis_demographics import SisDemographics
 from store.sis_roster import SisClass, SisUser
 from store.standings import StandingKind, StandingRow, StandingStatus
 from store.sync_runs import SyncError, SyncRun, SyncUnit
@@ -224,6 +225,26 @@ def grade_levels(session: Session, user_ids: Iterable[int]) -> dict[int, str]:
         for user_id, grades in rows:
             if user_id is not None and grades:
                 found[int(user_id)] = str(grades[0])
+    return found
+
+
+def student_demographics(session: Session, user_ids: Iterable[int]) -> dict[int, SisDemographics]:
+    """Each student's active SIS demographics record (joined by the SIS user's sourcedId)."""
+    ids = sorted(set(user_ids))
+    found: dict[int, SisDemographics] = {}
+    for start in range(0, len(ids), _CHUNK):
+        rows = session.execute(
+            select(SisUser.user_id, SisDemographics)
+            .join(
+                SisDemographics,
+                (SisDemographics.connection_id == SisUser.connection_id)
+                & (SisDemographics.sourced_id == SisUser.sourced_id),
+            )
+            .where(SisUser.user_id.in_(ids[start : start + _CHUNK]), SisDemographics.status == "active")
+        )
+        for user_id, demographics in rows:
+            if user_id is not None:
+                found[int(user_id)] = demographics
     return found
 
 

@@ -1,15 +1,18 @@
 """Class and school analytics: distributions per indicator and standard, change over time,
-and the same by group (section, grade level), with every group under 10 students suppressed.
+and the same by group (section, grade level, sex, race and ethnicity), with every group under
+10 students suppressed.
 
 Small groups are suppressed, not rounded: a count of 3 students at "does not meet" in a
-group of 4 names people. The SIS's demographic groups are not stored by the roster sync, so
-only section and grade level are offered; a group the data does not have is not shown.
+group of 4 names people. Grade levels and demographics come from the SIS roster; a group
+the data does not have is not shown, and a student the SIS gave no demographics is in
+"Not reported". Race and ethnicity use the usual reporting categories: Hispanic or Latino
+of any race, then each single race, then two or more races.
 """
 
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -29,12 +32,27 @@ from store.page_queries import (
     indicator_catalogue,
     standards_of,
     standing_cells,
+    student_demographics,
 )
+from store.sis_demographics import SisDemographics
 from store.standings import StandingKind
 
 MIN_GROUP = 10
 SUPPRESSED = "suppressed (n < 10)"
 #: SVG fills by tone, the stylesheet's edge colours (the bar's labels carry the meaning)
+NOT_REPORTED = "Not reported"
+SEXES = {"female": "Female", "male": "Male", "other": "Other", "unspecified": "Unspecified"}
+HISPANIC = "Hispanic or Latino"
+#: single races in reporting order (the stored column, its category)
+RACES = (
+    ("american_indian_or_alaska_native", "American Indian or Alaska Native"),
+    ("asian", "Asian"),
+    ("black_or_african_american", "Black or African American"),
+    ("native_hawaiian_or_other_pacific_islander", "Native Hawaiian or Other Pacific Islander"),
+    ("white", "White"),
+)
+TWO_OR_MORE = "Two or more races"
+RACE_ORDER = (HISPANIC, *(title for _, title in RACES), TWO_OR_MORE, NOT_REPORTED)
 TONE_FILLS = {"low2": "#b3261e", "low1": "#a35d00", "meets": "#2e7d32", "high": "#1f5fae", "none": "#8a949e"}
 
 
@@ -272,10 +290,57 @@ def _groups(
         for c in cells:
             by_grade[grades.get(c.student_id, "unknown")].append(c)
         out.append(("grade level", _pooled(by_grade, {g: f"Grade {g}" for g in by_grade}, scale)))
+    demographics = student_demographics(session, {c.student_id for c in cells})
+    if demographics:
+        out.extend(demographic_groups(cells, demographics, scale))
     return tuple(out)
 
 
-def _pooled(groups: dict, titles: dict, scale: ScaleView) -> tuple[Distribution, ...]:  # type: ignore[type-arg]
+def demographic_groups(
+    cells: list[StandingCell], demographics: Mapping[int, SisDemographics], scale: ScaleView
+) -> list[tuple[str, tuple[Distribution, ...]]]:
+    """Standings pooled by sex and by race and ethnicity; no record is "Not reported"."""
+    by_sex: dict[str, list[StandingCell]] = defaultdict(list)
+    by_race: dict[str, list[StandingCell]] = defaultdict(list)
+    for c in cells:
+        record = demographics.get(c.student_id)
+        sex = record.sex if record is not None else ""
+        by_sex[SEXES.get(sex, sex.capitalize() or NOT_REPORTED)].append(c)
+        by_race[race_ethnicity(record)].append(c)
+    sexes = sorted(by_sex, key=lambda s: (s == NOT_REPORTED, s))
+    return [
+        ("sex", _pooled(by_sex, {}, scale, order=sexes)),
+        ("race and ethnicity", _pooled(by_race, {}, scale, order=RACE_ORDER)),
+    ]
+
+
+def race_ethnicity(record: SisDemographics | None) -> str:
+    """The reporting category: Hispanic or Latino of any race, a single race, or two or more."""
+    if record is None:
+        return NOT_REPORTED
+    if record.hispanic_or_latino_ethnicity:
+        return HISPANIC
+    races = [title for column, title in RACES if getattr(record, column)]
+    if len(races) > 1 or record.two_or_more_races:
+        return TWO_OR_MORE
+    return races[0] if races else NOT_REPORTED
+
+
+def _pooled(
+    groups: dict,  # type: ignore[type-arg]
+    titles: dict,  # type: ignore[type-arg]
+    scale: ScaleView,
+    order: Iterable[str] | None = None,
+) -> tuple[Distribution, ...]:
+    """One distribution per group, by title or in the given `order` (keys not in it left out)."""
+    if order is not None:
+        return tuple(
+            _distribution(
+                key, key, [c.value for c in groups[key]], scale, len({c.student_id for c in groups[key]})
+            )
+            for key in order
+            if key in groups
+        )
     return tuple(
         _distribution(
             str(key),

@@ -8,7 +8,7 @@ from decimal import Decimal
 
 import pytest
 
-from lti.pages.analytics import MIN_GROUP, Analytics, _distribution
+from lti.pages.analytics import MIN_GROUP, Analytics, _distribution, demographic_groups
 from lti.pages.charts import TrendInput, trend_chart
 from lti.pages.deep_link import parse_resource_id, resource_id_for
 from lti.pages.levels import ScaleView
@@ -21,8 +21,10 @@ from mappings.evidence import Purpose
 from mappings.scale import default_scale
 from pbridge.errors import CalculationError
 from store.frameworks import StandardKind
-from store.page_queries import IndicatorEntry
+from store.page_queries import IndicatorEntry, StandingCell
 from store.people import User
+from store.sis_demographics import SisDemographics
+from store.standings import StandingStatus
 
 SCALE = ScaleView(default_scale(half_points=True))
 
@@ -102,6 +104,36 @@ def test_groups_under_ten_students_are_suppressed_in_pages_and_csv():
     indicators = {t.key: t for t in analytics.tables()}["indicators"]
     assert indicators.rows[0][1] == "suppressed (n < 10)"
     assert not any(cell == str(MIN_GROUP - 1) for cell in indicators.rows[0][2:])
+
+
+def test_demographic_groups_appear_in_reporting_order_and_small_ones_are_suppressed():
+    records = {
+        **{
+            s: SisDemographics(sex="female", hispanic_or_latino_ethnicity=True, white=True) for s in range(12)
+        },
+        **{
+            s: SisDemographics(sex="male", white=True, hispanic_or_latino_ethnicity=False)
+            for s in range(12, 22)
+        },
+        **{s: SisDemographics(sex="male", asian=True, white=True) for s in range(22, 25)},
+    }
+    now = datetime(2026, 1, 5, tzinfo=UTC)
+    cells = [
+        StandingCell(s, s, 1, 7, None, False, StandingStatus.LEVEL, Decimal(3), False, now) for s in range(28)
+    ]
+    groups = dict(demographic_groups(cells, records, SCALE))
+    sexes = {d.title: (d.n, d.suppressed) for d in groups["sex"]}
+    assert sexes == {"Female": (12, False), "Male": (13, False), "Not reported": (3, True)}
+    races = [(d.title, d.n, d.suppressed) for d in groups["race and ethnicity"]]
+    assert races == [
+        ("Hispanic or Latino", 12, False),
+        ("White", 10, False),
+        ("Two or more races", 3, True),
+        ("Not reported", 3, True),
+    ]
+    analytics = Analytics("school", SCALE, (), (), (), tuple(groups.items()), 28)
+    table = {t.key: t for t in analytics.tables()}["group_race_and_ethnicity"]
+    assert [row[1] for row in table.rows] == ["12", "10", "suppressed (n < 10)", "suppressed (n < 10)"]
 
 
 def test_the_trend_chart_stays_inside_its_frame():
