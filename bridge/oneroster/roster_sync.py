@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
 from pydantic import ValidationError
@@ -28,7 +28,7 @@ from bridge.oneroster.client import CollectionQuery, OneRosterClient, Page, delt
 from bridge.oneroster.models import ROSTER_MODELS
 from bridge.oneroster.records import ROW_OF
 from bridge.oneroster.runs import RunRecorder
-from pbridge.errors import PlatformError, ProficiencyBridgeError
+from pbridge.errors import PlatformError, PlatformRejected, ProficiencyBridgeError
 from store.database import Database
 from store.sis import SisConnection
 from store.sis_links import LinkReport, link_to_lti
@@ -103,6 +103,10 @@ def _prepare(page: Page) -> list[dict[str, object]] | RosterRecordInvalid:
         return error
 
 
+#: collections a SIS may keep behind a scope of their own; refused, they are skipped
+OPTIONAL_COLLECTIONS = ("demographics",)
+
+
 def sync_roster(
     database: Database,
     connection_id: int,
@@ -116,7 +120,60 @@ def sync_roster(
     """Pull the roster into the store; raises the `PlatformError` that stopped a run.
 
     Returns what each collection did. The run (kind "sis") is recorded as it goes.
+    Demographics come in a run of their own after the rest: many SIS grant their scope
+    (`roster-demographics.readonly`) to few clients, and a refusal there must not cost the
+    district its roster; it is reported and the roster stands.
     """
+    required = [c for c in collections if c not in OPTIONAL_COLLECTIONS]
+    optional = [c for c in collections if c in OPTIONAL_COLLECTIONS]
+    report = (
+        _sync_collections(
+            database, connection_id, client, full=full, trigger=trigger, collections=required, now=now
+        )
+        if required
+        else None
+    )
+    for collection in optional:
+        try:
+            extra = _sync_collections(
+                database, connection_id, client, full=full, trigger=trigger, collections=[collection], now=now
+            )
+        except PlatformRejected as error:
+            if error.status not in (401, 403):
+                raise
+            note = (
+                f"{collection} not imported: the SIS refused them ({error.status}); "
+                "grant the client their scope to include them"
+            )
+            log.info("oneroster %s skipped: status=%s", collection, error.status)
+            if report is None:
+                raise
+            report = replace(report, errors=(*report.errors, note))
+            continue
+        report = (
+            extra
+            if report is None
+            else replace(
+                report,
+                collections=(*report.collections, *extra.collections),
+                requests=report.requests + extra.requests,
+                errors=(*report.errors, *extra.errors),
+            )
+        )
+    assert report is not None
+    return report
+
+
+def _sync_collections(
+    database: Database,
+    connection_id: int,
+    client: OneRosterClient,
+    *,
+    full: bool,
+    trigger: str,
+    collections: Sequence[str],
+    now: Callable[[], datetime],
+) -> RosterSyncReport:
     started = now()
     with database.begin() as session:
         connection = session.get(SisConnection, connection_id)

@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from bridge.oneroster.roster_sync import sync_roster
 from pbridge.errors import PlatformUnavailable
@@ -38,8 +38,10 @@ def test_full_sync_stores_every_collection_with_few_requests(sis_factory):
         klass = find_record(session, "classes", sis.connection_id, "cls-00001")
         assert (klass.school_sourced_id, klass.term_sourced_ids) == ("org-001", ["ses-t2"])
         run = session.get(SyncRun, report.run_id)
-        assert (run.kind, run.status, run.pulled) == ("sis", RunStatus.SUCCEEDED, 225)
-        assert len(session.scalars(select(SyncUnit).where(SyncUnit.run_id == run.id)).all()) == 7
+        # demographics come in a run of their own, after the roster (a refusal there spares it)
+        assert (run.kind, run.status, run.pulled) == ("sis", RunStatus.SUCCEEDED, 166)
+        assert len(session.scalars(select(SyncUnit).where(SyncUnit.run_id == run.id)).all()) == 6
+        assert session.scalar(select(func.count()).select_from(SyncRun)) == 2
 
 
 def test_delta_sync_asks_only_for_changes_and_marks_tobedeleted(sis_factory):
@@ -175,3 +177,21 @@ def test_version_1_1_with_oauth1_signs_delta_filters_right(sis_factory):
     with sis.database.begin() as session:
         user = find_record(session, "users", sis.connection_id, "usr-000009")
         assert (user.family_name, user.role) == ("O'Neil Smith", "student")
+
+
+def test_a_sis_refusing_demographics_keeps_the_roster_and_says_why(sis_factory):
+    sis = sis_factory(**DISTRICT)
+    sis.state.faults.set([FaultRule(path="/demographics", status=403)])
+    report = sync_roster(sis.database, sis.connection_id, sis.client())
+    assert report.status is RunStatus.SUCCEEDED
+    assert {c.collection for c in report.collections} == {
+        "orgs",
+        "academicSessions",
+        "courses",
+        "classes",
+        "users",
+        "enrollments",
+    }
+    assert any("demographics not imported" in error for error in report.errors)
+    with sis.database.begin() as session:
+        assert find_record(session, "users", sis.connection_id, "usr-000003") is not None
