@@ -103,9 +103,13 @@ def _entries(session: Session, keys: list[WriteKey]) -> dict[WriteKey, tuple[int
                 )
             )
         )
-        for row_id, kind, target, subject, *rest in rows:
-            found[WriteKey(kind, target, subject)] = (row_id, LedgerEntry(*rest))
+        for row in rows:
+            found[WriteKey(row.kind, row.target, row.subject)] = (row.id, _entry(row))
     return found
+
+
+def _entry(row: Any) -> LedgerEntry:
+    return LedgerEntry(row.value, row.payload_hash, row.written_at, row.pending_hash, row.pending_value)
 
 
 def ledger(session: Session, keys: Iterable[WriteKey]) -> dict[WriteKey, LedgerEntry]:
@@ -116,7 +120,7 @@ def ledger(session: Session, keys: Iterable[WriteKey]) -> dict[WriteKey, LedgerE
 def ledger_for_target(session: Session, kind: str, target: str) -> dict[WriteKey, LedgerEntry]:
     """Every recorded write to one column (all its subjects)."""
     rows = session.execute(select(*_FIELDS).where(WrittenValue.kind == kind, WrittenValue.target == target))
-    return {WriteKey(kind, target, subject): LedgerEntry(*rest) for _, _, _, subject, *rest in rows}
+    return {WriteKey(kind, target, row.subject): _entry(row) for row in rows}
 
 
 def last_written(session: Session, keys: Iterable[WriteKey]) -> dict[WriteKey, str]:
