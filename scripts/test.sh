@@ -9,6 +9,9 @@ status=0
 echo "== ruff"
 "$BIN/ruff" check . || status=1
 
+echo "== mypy (strict on mappings/ and bridge/)"
+"$BIN/mypy" || status=1
+
 echo "== pytest on SQLite"
 "$BIN/python" -m pytest -n 2 -q "$@"
 rc=$?
