@@ -80,6 +80,12 @@ def counted_rows(
     return counted
 
 
+def first_of_runs(differs_from_previous: BoolArray) -> BoolArray:
+    """True at each run's first row, given whether each row but the first differs from the one before."""
+    first: BoolArray = np.concatenate((np.ones(1, dtype=np.bool_), differs_from_previous))
+    return first
+
+
 def _round_half_up(numerator: IntArray, denominator: IntArray) -> IntArray:
     """floor(n/d + ½) for positive d, exactly."""
     return (2 * numerator + denominator) // (2 * denominator)
@@ -105,10 +111,10 @@ def compute(
     has_value = observations >= min_observations
     if len(g) == 0:
         return GroupValues(value, has_value & False, observations)
-    starts = np.flatnonzero(np.r_[True, g[1:] != g[:-1]])
+    starts = np.flatnonzero(first_of_runs(g[1:] != g[:-1]))
     ids = g[starts]
     n = observations[ids]
-    ends = np.r_[starts[1:], len(g)]
+    ends = np.append(starts[1:], len(g))
     name = choice.name
     if name == "latest":
         out = v[ends - 1]
@@ -150,11 +156,11 @@ def _median(g: IntArray, v: IntArray, starts: IntArray, n: IntArray) -> IntArray
 def _mode(g: IntArray, v: IntArray, ids: IntArray) -> IntArray:
     order = np.lexsort((v, g))
     sg, sv = g[order], v[order]
-    run_starts = np.flatnonzero(np.r_[True, (sg[1:] != sg[:-1]) | (sv[1:] != sv[:-1])])
+    run_starts = np.flatnonzero(first_of_runs((sg[1:] != sg[:-1]) | (sv[1:] != sv[:-1])))
     run_g, run_v = sg[run_starts], sv[run_starts]
-    run_count = np.diff(np.r_[run_starts, len(sg)])
+    run_count = np.diff(np.append(run_starts, len(sg)))
     best = np.lexsort((run_v, run_count, run_g))  # by group, then count, then level
-    last_of_group = np.r_[run_g[best][1:] != run_g[best][:-1], True]
+    last_of_group = np.append(run_g[best][1:] != run_g[best][:-1], True)
     chosen = best[last_of_group]
     result: IntArray = run_v[chosen]
     assert np.array_equal(run_g[chosen], ids)
