@@ -12,8 +12,9 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
+from typing import cast
 
-from sqlalchemy import ForeignKey, Index, Numeric, String, Text, UniqueConstraint, select, tuple_
+from sqlalchemy import ForeignKey, Index, Numeric, String, Table, Text, UniqueConstraint, insert, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from mappings.evidence import Evidence, EvidenceStatus, Purpose
@@ -70,23 +71,63 @@ class EvidenceRow(Base):
 
     def to_evidence(self) -> Evidence:
         """The observation as the calculations see it (ref: the row id)."""
-        return Evidence(
-            ref=str(self.id),
-            student=str(self.student_id),
-            indicator=str(self.indicator_id),
-            level=None if self.level is None else Decimal(self.level).quantize(Decimal("0.01")),
-            assessed_at=self.assessed_at,
-            purpose=self.purpose,
-            source=self.source,
-            attempt=self.attempt,
-            replaces=None if self.replaces_evidence_id is None else str(self.replaces_evidence_id),
-            raw_score=self.raw_score,
-            raw_max=self.raw_max,
-            excluded=self.excluded,
-            excluded_reason=self.excluded_reason,
-            status=self.status,
-            tiebreak=self.id,
-        )
+        return evidence_of(*(getattr(self, column.key) for column in EVIDENCE_COLUMNS))
+
+
+#: the columns `evidence_of` takes, in its order: a column select of these gives the same
+#: `Evidence` as loading whole rows, for less
+EVIDENCE_COLUMNS = (
+    EvidenceRow.id,
+    EvidenceRow.student_id,
+    EvidenceRow.indicator_id,
+    EvidenceRow.level,
+    EvidenceRow.assessed_at,
+    EvidenceRow.purpose,
+    EvidenceRow.source,
+    EvidenceRow.attempt,
+    EvidenceRow.replaces_evidence_id,
+    EvidenceRow.raw_score,
+    EvidenceRow.raw_max,
+    EvidenceRow.excluded,
+    EvidenceRow.excluded_reason,
+    EvidenceRow.status,
+)
+
+
+def evidence_of(
+    evidence_id: int,
+    student_id: int,
+    indicator_id: int,
+    level: Decimal | None,
+    assessed_at: datetime,
+    purpose: Purpose,
+    source: str,
+    attempt: int,
+    replaces_evidence_id: int | None,
+    raw_score: Decimal | None,
+    raw_max: Decimal | None,
+    excluded: bool,
+    excluded_reason: str,
+    status: EvidenceStatus,
+) -> Evidence:
+    """One stored observation as the calculations see it (ref: the row id)."""
+    return Evidence(
+        ref=str(evidence_id),
+        student=str(student_id),
+        indicator=str(indicator_id),
+        level=None if level is None else Decimal(level).quantize(Decimal("0.01")),
+        assessed_at=assessed_at,
+        purpose=purpose,
+        source=source,
+        attempt=attempt,
+        replaces=None if replaces_evidence_id is None else str(replaces_evidence_id),
+        raw_score=raw_score,
+        raw_max=raw_max,
+        excluded=excluded,
+        excluded_reason=excluded_reason,
+        status=status,
+        tiebreak=evidence_id,
+    )
 
 
 @dataclass(frozen=True, slots=True, order=True)
@@ -141,19 +182,56 @@ def _check(observation: Observation) -> None:
         raise ProficiencyBridgeError(f"{where}: attempt must be 1 or more")
 
 
-def _existing(session: Session, wanted: set[tuple[str, str, int]]) -> dict[tuple[str, str, int], EvidenceRow]:
-    found: dict[tuple[str, str, int], EvidenceRow] = {}
-    ordered = sorted(wanted)
-    for start in range(0, len(ordered), _CHUNK):
-        chunk = ordered[start : start + _CHUNK]
-        rows = session.scalars(
-            select(EvidenceRow).where(
-                tuple_(EvidenceRow.source, EvidenceRow.source_ref, EvidenceRow.indicator_id).in_(chunk)
+@dataclass(frozen=True, slots=True)
+class _Stored:
+    """What recording compares of an observation already stored."""
+
+    id: int
+    student_id: int
+    course_id: int | None
+    status: EvidenceStatus
+    replaces_evidence_id: int | None
+    compared: tuple[object, ...]  # the `_COMPARED` fields, in order
+
+
+_TABLE = cast(Table, EvidenceRow.__table__)
+
+
+def _stored(session: Session, wanted: set[tuple[str, str, int]]) -> dict[tuple[str, str, int], _Stored]:
+    """The stored observations of these (source, source_ref, indicator), by that key.
+
+    Read as columns by source and refs (the unique index's order), not as ORM rows: a batch
+    of new or unchanged results never needs the objects.
+    """
+    session.flush()  # the read goes through the connection, past autoflush
+    columns = [_TABLE.c[name] for name in ("source", "source_ref", "indicator_id", "id", "student_id")]
+    columns += [_TABLE.c[name] for name in ("status", "replaces_evidence_id", *_COMPARED)]
+    by_source: dict[str, list[str]] = {}
+    for source, ref, _ in sorted(wanted):
+        by_source.setdefault(source, []).append(ref)
+    found: dict[tuple[str, str, int], _Stored] = {}
+    connection = session.connection()
+    for source, refs in by_source.items():
+        distinct = sorted(set(refs))
+        for start in range(0, len(distinct), _CHUNK):
+            query = select(*columns).where(
+                _TABLE.c.source == source, _TABLE.c.source_ref.in_(distinct[start : start + _CHUNK])
             )
-        )
-        for row in rows:
-            found[(row.source, row.source_ref, row.indicator_id)] = row
+            for row in connection.execute(query):
+                key = (row[0], row[1], row[2])
+                if key in wanted:
+                    course_id = row[_COMPARED.index("course_id") + 7]
+                    found[key] = _Stored(row[3], row[4], course_id, row[5], row[6], tuple(row[7:]))
     return found
+
+
+def _insert(session: Session, rows: list[dict[str, object]]) -> dict[tuple[str, str, int], int]:
+    """Insert new observations; their ids by (source, source_ref, indicator)."""
+    if not rows:
+        return {}
+    returning = (_TABLE.c.source, _TABLE.c.source_ref, _TABLE.c.indicator_id, _TABLE.c.id)
+    result = session.connection().execute(insert(_TABLE).returning(*returning), rows)
+    return {(source, ref, indicator): evidence_id for source, ref, indicator, evidence_id in result}
 
 
 def record_observations(session: Session, observations: Sequence[Observation]) -> set[StandingKey]:
@@ -162,60 +240,92 @@ def record_observations(session: Session, observations: Sequence[Observation]) -
     An unchanged re-pull changes nothing and returns no key. A changed score, date or
     purpose updates the row; a result that had been marked removed becomes active again.
     Observations are checked first: one bad observation refuses the batch, nothing stored.
+    New observations are inserted without ORM objects; a changed one is updated through its
+    ORM object, so a copy the session already holds shows the change.
     """
     for observation in observations:
         _check(observation)
     wanted = {(o.source, o.source_ref, o.indicator_id) for o in observations}
     if len(wanted) != len(observations):
         raise ProficiencyBridgeError("the batch names one (source, source_ref, indicator) twice")
-    existing = _existing(session, wanted)
+    stored = _stored(session, wanted)
     changed: set[StandingKey] = set()
-    rows: dict[tuple[str, str, int], EvidenceRow] = dict(existing)
+    new_rows: list[dict[str, object]] = []
+    updates: dict[int, Observation] = {}
     for o in observations:
-        key = (o.source, o.source_ref, o.indicator_id)
-        row = existing.get(key)
+        found = stored.get((o.source, o.source_ref, o.indicator_id))
         new_key = StandingKey(o.student_id, o.indicator_id, o.course_id)
-        if row is None:
-            row = EvidenceRow(
-                student_id=o.student_id,
-                indicator_id=o.indicator_id,
-                source=o.source,
-                source_ref=o.source_ref,
-                **{field: getattr(o, field) for field in _COMPARED},
+        if found is None:
+            new_rows.append(
+                {
+                    "student_id": o.student_id,
+                    "indicator_id": o.indicator_id,
+                    "source": o.source,
+                    "source_ref": o.source_ref,
+                    **{field: getattr(o, field) for field in _COMPARED},
+                }
             )
-            session.add(row)
-            rows[key] = row
             changed.add(new_key)
             continue
-        if row.student_id != o.student_id:
+        if found.student_id != o.student_id:
             raise ProficiencyBridgeError(
                 f"observation {o.source}:{o.source_ref} was recorded for another student; "
                 "a source ref names one student's result"
             )
-        differs = any(_differs(getattr(row, f), getattr(o, f)) for f in _COMPARED)
-        if differs or row.status is EvidenceStatus.REMOVED_AT_SOURCE:
-            changed.update({row.key, new_key})
+        differs = any(
+            _differs(before, getattr(o, f)) for f, before in zip(_COMPARED, found.compared, strict=True)
+        )
+        if differs or found.status is EvidenceStatus.REMOVED_AT_SOURCE:
+            changed.update({StandingKey(found.student_id, o.indicator_id, found.course_id), new_key})
+            updates[found.id] = o
+    ids = {key: found.id for key, found in stored.items()}
+    ids.update(_insert(session, new_rows))
+    ordered = sorted(updates)
+    for start in range(0, len(ordered), _CHUNK):
+        for row in session.scalars(
+            select(EvidenceRow).where(EvidenceRow.id.in_(ordered[start : start + _CHUNK]))
+        ):
+            o = updates[row.id]
             for field in _COMPARED:
                 setattr(row, field, getattr(o, field))
             row.status = EvidenceStatus.ACTIVE
     session.flush()
+    _link_reassessments(session, observations, stored, ids, changed)
+    return changed
+
+
+def _link_reassessments(
+    session: Session,
+    observations: Sequence[Observation],
+    stored: dict[tuple[str, str, int], _Stored],
+    ids: dict[tuple[str, str, int], int],
+    changed: set[StandingKey],
+) -> None:
+    """Point each reassessment at the observation it replaces (same source and indicator)."""
+    students = {(o.source, o.source_ref, o.indicator_id): o.student_id for o in observations}
     for o in observations:
         if o.replaces_source_ref is None:
             continue
-        row = rows[(o.source, o.source_ref, o.indicator_id)]
-        target = rows.get((o.source, o.replaces_source_ref, o.indicator_id)) or _existing(
-            session, {(o.source, o.replaces_source_ref, o.indicator_id)}
-        ).get((o.source, o.replaces_source_ref, o.indicator_id))
-        if target is None or target.student_id != o.student_id:
+        target_key = (o.source, o.replaces_source_ref, o.indicator_id)
+        target_id, target_student = ids.get(target_key), students.get(target_key)
+        if target_id is None:  # not in this batch
+            elsewhere = _stored(session, {target_key}).get(target_key)
+            if elsewhere is not None:
+                target_id, target_student = elsewhere.id, elsewhere.student_id
+        if target_id is None or target_student != o.student_id:
             raise ProficiencyBridgeError(
                 f"observation {o.source}:{o.source_ref} reassesses {o.replaces_source_ref}, "
                 "which is not this student's evidence on this indicator"
             )
-        if row.replaces_evidence_id != target.id:
-            row.replaces_evidence_id = target.id
+        found = stored.get((o.source, o.source_ref, o.indicator_id))
+        if found is not None and found.replaces_evidence_id == target_id:
+            continue
+        row = session.get(EvidenceRow, ids[(o.source, o.source_ref, o.indicator_id)])
+        assert row is not None
+        if row.replaces_evidence_id != target_id:
+            row.replaces_evidence_id = target_id
             changed.add(row.key)
     session.flush()
-    return changed
 
 
 def _differs(stored: object, given: object) -> bool:
