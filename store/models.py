@@ -6,6 +6,7 @@ Each area keeps its tables in its own module; add one import line here per new m
 # ruff: noqa: F401
 import store.alignments
 import store.audit
+import store.change_stamps
 import store.course_settings
 import store.evidence
 import store.frameworks
