@@ -1,0 +1,228 @@
+"""Evidence read for recomputing: integer columns for the bulk path, and, for a small run
+that also explains, the observations themselves.
+
+Rows come ordered by student, indicator, assessed date, attempt and id: grouped by
+(student, indicator) and, inside a group, in the order the methods read them. A full read on
+PostgreSQL streams the table as binary COPY straight into numpy (every column a non-null
+bigint, so each row has the same 110 bytes); other reads go through the driver's cursor.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any, cast
+
+import numpy as np
+from sqlalchemy import BigInteger, Table, case, func, select
+from sqlalchemy import cast as sql_cast
+from sqlalchemy.orm import Session
+
+from mappings.bulk import IntArray
+from mappings.evidence import Evidence, EvidenceStatus, Purpose
+from store.evidence import EVIDENCE_COLUMNS, EvidenceRow, evidence_of
+
+_TABLE = cast(Table, EvidenceRow.__table__)
+#: (student, indicator) pairs per query, to stay under parameter limits
+_CHUNK = 500
+_WIDTH = 9
+_FETCH_ROWS = 200_000
+_PURPOSE_CODE = {Purpose.FORMATIVE: 0, Purpose.SUMMATIVE: 1, Purpose.HABIT_OF_WORK: 2}
+
+#: PostgreSQL binary COPY: signature, flags, header extension length; then per row a field
+#: count and, per field, its length and big-endian value; a field count of -1 ends the data
+_COPY_HEADER = b"PGCOPY\n\xff\r\n\x00" + bytes(8)
+_COPY_TRAILER = b"\xff\xff"
+_COPY_ROW = np.dtype(
+    [("fields", ">i2"), *((f"c{i}", [("size", ">i4"), ("value", ">i8")]) for i in range(_WIDTH))]
+)
+
+
+@dataclass(slots=True)
+class EvidenceColumns:
+    """Evidence as ordered integer columns, one entry per observation."""
+
+    id: IntArray
+    student: IntArray
+    indicator: IntArray
+    course: IntArray  # 0: no course
+    level: IntArray  # hundredths; -1: no level
+    purpose: IntArray  # 0 formative, 1 summative, 2 habit of work
+    removed: IntArray  # 1: removed at its source
+    excluded: IntArray  # 1: excluded by a teacher
+    replaces: IntArray  # the evidence id a reassessment replaces; 0: none
+
+    @classmethod
+    def of(cls, table: np.ndarray) -> EvidenceColumns:
+        """From an (n, 9) table in the columns' order."""
+        return cls(*(np.ascontiguousarray(table[:, i], dtype=np.int64) for i in range(_WIDTH)))
+
+
+@dataclass(frozen=True, slots=True)
+class Observed:
+    """One stored observation, for the explained path: its course and what the methods see."""
+
+    course_id: int | None
+    evidence: Evidence
+
+
+def _columns_query() -> Any:
+    level = func.round(EvidenceRow.level * 100)
+    return select(
+        sql_cast(EvidenceRow.id, BigInteger),
+        sql_cast(EvidenceRow.student_id, BigInteger),
+        sql_cast(EvidenceRow.indicator_id, BigInteger),
+        sql_cast(func.coalesce(EvidenceRow.course_id, 0), BigInteger),
+        sql_cast(func.coalesce(sql_cast(level, BigInteger), -1), BigInteger),
+        sql_cast(
+            case(
+                (EvidenceRow.purpose == Purpose.SUMMATIVE, 1),
+                (EvidenceRow.purpose == Purpose.HABIT_OF_WORK, 2),
+                else_=0,
+            ),
+            BigInteger,
+        ),
+        sql_cast(case((EvidenceRow.status == EvidenceStatus.REMOVED_AT_SOURCE, 1), else_=0), BigInteger),
+        sql_cast(case((EvidenceRow.excluded, 1), else_=0), BigInteger),
+        sql_cast(func.coalesce(EvidenceRow.replaces_evidence_id, 0), BigInteger),
+    ).order_by(*_ORDER)
+
+
+_ORDER = (
+    EvidenceRow.student_id,
+    EvidenceRow.indicator_id,
+    EvidenceRow.assessed_at,
+    EvidenceRow.attempt,
+    EvidenceRow.id,
+)
+
+
+def _empty() -> np.ndarray:
+    return np.zeros((0, _WIDTH), dtype=np.int64)
+
+
+def _fetch(session: Session, query: Any) -> Iterator[np.ndarray]:
+    """The query's rows straight off the driver's cursor, in big chunks (plain integers need
+    none of SQLAlchemy's per-row processing)."""
+    result = session.connection().execute(query)
+    cursor = result.cursor
+    try:
+        while rows := cursor.fetchmany(_FETCH_ROWS):
+            yield np.array(rows, dtype=np.int64).reshape(-1, _WIDTH)
+    finally:
+        result.close()
+
+
+def _copy_chunks(session: Session, query: Any) -> Iterator[np.ndarray]:
+    """The query's rows by PostgreSQL binary COPY, parsed by numpy as they stream in."""
+    connection = session.connection()
+    sql = str(query.compile(dialect=connection.dialect, compile_kwargs={"literal_binds": True}))
+    driver = connection.connection.driver_connection
+    assert driver is not None
+    pending = bytearray()
+    started = False
+    with driver.cursor() as cursor, cursor.copy(f"COPY ({sql}) TO STDOUT (FORMAT BINARY)") as copy:
+        for block in copy:
+            pending += block
+            if not started:
+                if len(pending) < len(_COPY_HEADER):
+                    continue
+                if bytes(pending[: len(_COPY_HEADER)]) != _COPY_HEADER:
+                    raise RuntimeError("unexpected PostgreSQL binary COPY header")
+                del pending[: len(_COPY_HEADER)]
+                started = True
+            if len(pending) >= _FETCH_ROWS * _COPY_ROW.itemsize:
+                yield _parse_rows(pending)
+    if bytes(pending[-2:]) != _COPY_TRAILER:
+        raise RuntimeError("PostgreSQL binary COPY ended without its trailer")
+    del pending[-2:]
+    yield _parse_rows(pending)
+    if pending:
+        raise RuntimeError("PostgreSQL binary COPY ended inside a row")
+
+
+def _parse_rows(pending: bytearray) -> np.ndarray:
+    """Parse the whole rows at the start of `pending` and remove them from it."""
+    count = len(pending) // _COPY_ROW.itemsize
+    rows = np.frombuffer(bytes(pending[: count * _COPY_ROW.itemsize]), dtype=_COPY_ROW)
+    del pending[: count * _COPY_ROW.itemsize]
+    if np.any(rows["fields"] != _WIDTH) or any(np.any(rows[f"c{i}"]["size"] != 8) for i in range(_WIDTH)):
+        raise RuntimeError("PostgreSQL binary COPY gave a row that is not nine bigints")
+    table = np.empty((count, _WIDTH), dtype=np.int64)
+    for i in range(_WIDTH):
+        table[:, i] = rows[f"c{i}"]["value"]
+    return table
+
+
+def load_evidence_columns(session: Session, pairs: set[tuple[int, int]] | None) -> EvidenceColumns:
+    """The evidence of these (student, indicator) pairs (None: all), as ordered int columns."""
+    query = _columns_query()
+    if pairs is None:
+        postgres = session.connection().dialect.name == "postgresql"
+        chunks = list((_copy_chunks if postgres else _fetch)(session, query))
+        return EvidenceColumns.of(np.concatenate(chunks) if chunks else _empty())
+    students = sorted({s for s, _ in pairs})
+    indicators = sorted({i for _, i in pairs})
+    kept: list[np.ndarray] = []
+    wanted = np.array(sorted(s * (1 << 32) + i for s, i in pairs), dtype=np.int64)
+    for start in range(0, len(students), _CHUNK):
+        for chunk in _fetch(
+            session,
+            query.where(
+                EvidenceRow.student_id.in_(students[start : start + _CHUNK]),
+                EvidenceRow.indicator_id.in_(indicators),
+            ),
+        ):
+            keep = np.isin(chunk[:, 1] * (1 << 32) + chunk[:, 2], wanted)
+            if keep.any():
+                kept.append(chunk[keep])
+    return EvidenceColumns.of(np.concatenate(kept) if kept else _empty())
+
+
+def load_observed(
+    session: Session, pairs: set[tuple[int, int]]
+) -> tuple[dict[tuple[int, int], list[Observed]], EvidenceColumns]:
+    """The stored observations of these pairs, each pair's in the methods' order, and the
+    same as columns: one column read serves both paths."""
+    students = sorted({s for s, _ in pairs})
+    indicators = sorted({i for _, i in pairs})
+    bodies: dict[tuple[int, int], list[Observed]] = defaultdict(list)
+    table: list[tuple[int, ...]] = []
+    columns = [_TABLE.c.course_id, *(_TABLE.c[c.key] for c in EVIDENCE_COLUMNS)]
+    session.flush()  # read through the connection (no ORM rows needed), past autoflush
+    connection = session.connection()
+    for start in range(0, len(students), _CHUNK):
+        rows = connection.execute(
+            select(*columns)
+            .where(
+                _TABLE.c.student_id.in_(students[start : start + _CHUNK]),
+                _TABLE.c.indicator_id.in_(indicators),
+            )
+            .order_by(*(_TABLE.c[c.key] for c in _ORDER))
+        )
+        for course_id, *fields in rows:
+            pair = (fields[1], fields[2])
+            if pair not in pairs:
+                continue
+            bodies[pair].append(Observed(course_id, evidence_of(*fields)))
+            table.append(_column_row(course_id, fields))
+    return dict(bodies), EvidenceColumns.of(np.array(table, dtype=np.int64).reshape(-1, _WIDTH))
+
+
+def _column_row(course_id: int | None, fields: Sequence[Any]) -> tuple[int, ...]:
+    """One observation in the columns' layout (see `_columns_query`)."""
+    (evidence_id, student_id, indicator_id, level, _at, purpose, _source, _attempt) = fields[:8]
+    replaces, excluded, status = fields[8], fields[11], fields[13]
+    return (
+        evidence_id,
+        student_id,
+        indicator_id,
+        course_id or 0,
+        -1 if level is None else int((Decimal(level) * 100).to_integral_value()),
+        _PURPOSE_CODE[purpose],
+        int(status is EvidenceStatus.REMOVED_AT_SOURCE),
+        int(excluded),
+        replaces or 0,
+    )

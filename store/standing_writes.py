@@ -1,0 +1,421 @@
+"""Writing standings in bulk: what is stored read first, then new rows inserted and changed
+rows updated, built from columns.
+
+A recompute writes up to every standing of a district at once, so rows go to the database
+without the ORM: on PostgreSQL new rows are loaded with COPY (their ids taken from the
+sequence first) and many updates go through a temporary table and one UPDATE; on SQLite the
+driver runs one prepared statement over all rows and SQLite numbers new rows itself.
+Values are converted the way the columns' SQLAlchemy types convert them, so a row written
+here reads back exactly like one written through the ORM.
+"""
+
+from __future__ import annotations
+
+import json
+import weakref
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field, fields
+from datetime import UTC, datetime
+from decimal import Decimal
+from functools import cache
+from typing import Any, cast
+
+from psycopg.copy import QueuedLibpqWriter
+from sqlalchemy import Connection, Dialect, String, Table, any_, bindparam, insert, select, update
+from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.orm import Session
+
+from store.standings import StandingKind, StandingRow, StandingStatus
+
+#: every column but the id, in table order
+_TABLE = cast(Table, StandingRow.__table__)
+COLUMNS = tuple(c.name for c in _TABLE.columns if c.name != "id")
+#: updates at most this many rows with one prepared statement; more go through COPY
+_UPDATES_BY_STATEMENT = 500
+_KEYS_PER_QUERY = 500
+
+
+@dataclass(slots=True)
+class StandingColumns:
+    """Standing rows to write, one list per column (see `COLUMNS`); values in hundredths.
+
+    `params` entries are shared dicts (one per method or rule): each distinct object is
+    serialised once.
+    """
+
+    key: list[str]
+    kind: list[StandingKind]
+    student_id: list[int]
+    course_id: list[int | None]
+    indicator_id: list[int | None]
+    standard_id: list[int | None]
+    habit: list[bool]
+    status: list[StandingStatus]
+    value: list[int | None]
+    computed_value: list[int | None]
+    met: list[bool | None]
+    overridden: list[bool]
+    method: list[str]
+    params: list[dict[str, Any]]
+    min_observations: list[int]
+    observations: list[int]
+    courses: list[int]
+    summary: list[str]
+    explanation: list[dict[str, Any] | None]
+    input_hash: list[str]
+    computed_at: datetime
+
+    def __len__(self) -> int:
+        return len(self.key)
+
+    def take(self, rows: Sequence[int]) -> StandingColumns:
+        """These rows, in this order."""
+        picked: dict[str, list[Any]] = {}
+        for name in _LISTS:
+            column = getattr(self, name)
+            picked[name] = [column[r] for r in rows]
+        return StandingColumns(**picked, computed_at=self.computed_at)
+
+    @classmethod
+    def concat(cls, parts: Sequence[StandingColumns], computed_at: datetime) -> StandingColumns:
+        """One after the other."""
+        joined: dict[str, list[Any]] = {name: [] for name in _LISTS}
+        for part in parts:
+            for name in _LISTS:
+                joined[name].extend(getattr(part, name))
+        return cls(**joined, computed_at=computed_at)
+
+
+_LISTS = tuple(f.name for f in fields(StandingColumns) if f.name != "computed_at")
+
+
+_STATUS = {s.value: s for s in StandingStatus}
+
+
+@dataclass(slots=True)
+class StoredStandings:
+    """Stored standings by key: what a recompute compares with, and rolls up from."""
+
+    index: dict[str, int] = field(default_factory=dict)
+    id: list[int] = field(default_factory=list)
+    value: list[int | None] = field(default_factory=list)  # hundredths
+    status: list[StandingStatus] = field(default_factory=list)
+    met: list[bool | None] = field(default_factory=list)
+    input_hash: list[str] = field(default_factory=list)
+    observations: list[int] = field(default_factory=list)
+    courses: list[int] = field(default_factory=list)
+
+
+def load_stored(
+    session: Session, *, keys: Sequence[str] | None, students: Iterable[int] | None
+) -> StoredStandings:
+    """The stored standings with these keys, else of these students (both None: all)."""
+    query = select(
+        _TABLE.c.id,
+        _TABLE.c.key,
+        _TABLE.c.value * 100,
+        _TABLE.c.status,
+        _TABLE.c.met,
+        _TABLE.c.input_hash,
+        _TABLE.c.observations,
+        _TABLE.c.courses,
+    )
+    connection = session.connection()
+    if keys is not None and connection.dialect.name == "postgresql":  # one array parameter
+        batches = [query.where(_TABLE.c.key == any_(bindparam("keys", list(keys), type_=ARRAY(String))))]
+    elif keys is not None:
+        batches = [
+            query.where(_TABLE.c.key.in_(keys[k : k + _KEYS_PER_QUERY]))
+            for k in range(0, len(keys), _KEYS_PER_QUERY)
+        ]
+    elif students is not None:
+        ordered = sorted(set(students))
+        batches = [
+            query.where(_TABLE.c.student_id.in_(ordered[k : k + _KEYS_PER_QUERY]))
+            for k in range(0, len(ordered), _KEYS_PER_QUERY)
+        ]
+    else:
+        batches = [query]
+    stored = StoredStandings()
+    for batch in batches:
+        result = connection.execute(batch)
+        rows = result.cursor.fetchall()  # plain values: none of SQLAlchemy's per-row processing
+        result.close()
+        for sid, key, value, status, met, digest, observations, courses in rows:
+            stored.index[key] = len(stored.id)
+            stored.id.append(int(sid))
+            stored.value.append(None if value is None else round(value))
+            stored.status.append(_STATUS[status])
+            stored.met.append(None if met is None else bool(met))
+            stored.input_hash.append(digest)
+            stored.observations.append(int(observations))
+            stored.courses.append(int(courses))
+    return stored
+
+
+@cache
+def _decimal(centi: int) -> Decimal:
+    return Decimal(centi).scaleb(-2)
+
+
+def _serialised(values: Sequence[Any], serialise: Callable[[Any], Any]) -> list[Any]:
+    """Each value serialised, shared objects once (params dicts repeat by the thousand)."""
+    done: dict[int, Any] = {}
+    out: list[Any] = []
+    for value in values:
+        if value is None:
+            out.append(None)
+            continue
+        found = done.get(id(value))
+        if found is None:
+            found = done[id(value)] = serialise(value)
+        out.append(found)
+    return out
+
+
+@dataclass(frozen=True, slots=True)
+class _Statements:
+    """What writing needs of one dialect, worked out once: each column's converter, and
+    the UPDATE by id with the order its parameters go in."""
+
+    converters: tuple[Callable[[Any], Any] | None, ...]
+    update_sql: str
+    #: the parameter names in order (positional drivers), or () for named parameters
+    update_order: tuple[str, ...]
+    insert_sql: str
+    insert_order: tuple[str, ...]
+
+    @classmethod
+    def of(cls, dialect: Dialect) -> _Statements:
+        found = _STATEMENTS.get(dialect)
+        if found is None:
+            statement = (
+                update(_TABLE)
+                .where(_TABLE.c.id == bindparam("target_id"))
+                .values({name: bindparam(f"new_{name}") for name in COLUMNS})
+            )
+            compiled = statement.compile(dialect=dialect)
+            adding = (
+                insert(_TABLE).values({name: bindparam(name) for name in COLUMNS}).compile(dialect=dialect)
+            )
+            found = _STATEMENTS[dialect] = cls(
+                converters=tuple(
+                    _TABLE.c[name].type.dialect_impl(dialect).bind_processor(dialect) for name in COLUMNS
+                ),
+                update_sql=str(compiled),
+                update_order=tuple(compiled.positiontup or ()),
+                insert_sql=str(adding),
+                insert_order=tuple(adding.positiontup or COLUMNS),
+            )
+        return found
+
+
+_STATEMENTS: weakref.WeakKeyDictionary[Dialect, _Statements] = weakref.WeakKeyDictionary()
+
+
+def _column_values(rows: StandingColumns, dialect: Dialect) -> list[list[Any]]:
+    """The columns as the driver takes them, converted by the columns' own types."""
+    out: list[list[Any]] = []
+    for name, process in zip(COLUMNS, _Statements.of(dialect).converters, strict=True):
+        if name == "computed_at":
+            at = rows.computed_at if process is None else process(rows.computed_at)
+            out.append([at] * len(rows))
+            continue
+        values: list[Any] = getattr(rows, name)
+        if name in ("value", "computed_value"):
+            values = [None if c is None else _decimal(c) for c in values]
+        if process is None:
+            out.append(list(values))
+        elif name in ("params", "explanation"):
+            out.append(_serialised(values, process))
+        else:  # few distinct values (flags, statuses, levels): convert each once
+            converted = {v: process(v) for v in set(values) if v is not None}
+            out.append([converted.get(v) for v in values])
+    return out
+
+
+def insert_standings(session: Session, rows: StandingColumns) -> list[int]:
+    """Insert new standings; their ids, in the rows' order."""
+    if not len(rows):
+        return []
+    connection = session.connection()
+    if connection.dialect.name == "postgresql":
+        return _copy_in(connection, rows)
+    return _sqlite_insert(connection, rows)
+
+
+def update_standings(session: Session, ids: Sequence[int], rows: StandingColumns) -> None:
+    """Rewrite these standings (by id) with new values; loaded copies are expired."""
+    if not ids:
+        return
+    _expire_loaded(session, ids)
+    connection = session.connection()
+    if connection.dialect.name == "postgresql" and len(ids) > _UPDATES_BY_STATEMENT:
+        _copy_update(connection, ids, rows)
+        return
+    statements = _Statements.of(connection.dialect)
+    columns = _column_values(rows, connection.dialect)
+    if statements.update_order:  # positional parameters (SQLite's "?")
+        index = {f"new_{name}": i for i, name in enumerate(COLUMNS)}
+        places = [-1 if place == "target_id" else index[place] for place in statements.update_order]
+        parameters: list[Any] = [
+            tuple(ids[row] if place < 0 else columns[place][row] for place in places)
+            for row in range(len(ids))
+        ]
+    else:
+        names = [f"new_{name}" for name in COLUMNS]
+        parameters = [
+            {"target_id": ids[row], **{names[i]: column[row] for i, column in enumerate(columns)}}
+            for row in range(len(ids))
+        ]
+    connection.exec_driver_sql(statements.update_sql, parameters)
+
+
+def _expire_loaded(session: Session, ids: Sequence[int]) -> None:
+    """Rows this session already holds would otherwise keep showing their old values."""
+    if not len(session.identity_map):
+        return
+    rewritten = set(ids)
+    for identity in list(session.identity_map.keys()):
+        mapped, primary_key = identity[0], identity[1]
+        if mapped is StandingRow and primary_key[0] in rewritten:
+            loaded = session.identity_map.get(identity)
+            if loaded is not None:
+                session.expire(loaded)
+
+
+def _sqlite_insert(connection: Connection, rows: StandingColumns) -> list[int]:
+    """SQLite numbers the rows itself (reading max(id) first would race another writer).
+
+    The first row goes in alone: from then on this transaction holds SQLite's one write
+    lock, so every id from the first row's on is one of ours; they are read back by key.
+    """
+    statements = _Statements.of(connection.dialect)
+    columns = _column_values(rows, connection.dialect)
+    order = [COLUMNS.index(name) for name in statements.insert_order]
+    values = [tuple(row[i] for i in order) for row in zip(*columns, strict=True)]
+    sql = statements.insert_sql
+    cursor = connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
+    try:
+        cursor.execute(sql, values[0])
+        first = cursor.lastrowid
+        cursor.executemany(sql, values[1:])
+        found = dict(
+            (key, sid) for sid, key in cursor.execute("SELECT id, key FROM standings WHERE id >= ?", (first,))
+        )
+    finally:
+        cursor.close()
+    if len(found) != len(rows) or any(key not in found for key in rows.key):
+        found = _ids_by_key(connection, rows.key)
+    return [found[key] for key in rows.key]
+
+
+def _ids_by_key(connection: Connection, keys: Sequence[str]) -> dict[str, int]:
+    found: dict[str, int] = {}
+    for start in range(0, len(keys), _KEYS_PER_QUERY):
+        chunk = keys[start : start + _KEYS_PER_QUERY]
+        query = select(_TABLE.c.id, _TABLE.c.key).where(_TABLE.c.key.in_(chunk))
+        found.update({key: int(sid) for sid, key in connection.execute(query)})
+    return found
+
+
+_COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+_COPY_NULL = "\\N"
+_COPY_FLAG = {True: "t", False: "f", None: _COPY_NULL}
+#: rows per chunk handed to COPY (the server takes one while the next is formatted)
+_COPY_CHUNK = 10_000
+
+
+def _copy_texts(values: Sequence[str]) -> Sequence[str]:
+    """Text as COPY's text format takes it: backslash, tab and line ends escaped (a column
+    with none of them, the usual case, is checked in one pass)."""
+    joined = "".join(values)
+    if "\\" in joined or "\t" in joined or "\n" in joined or "\r" in joined:
+        return [v.translate(_COPY_ESCAPES) for v in values]
+    return values
+
+
+@cache
+def _centi_text(centi: int) -> str:
+    return str(_decimal(centi))
+
+
+def _copy_chunks(rows: StandingColumns, ids: Sequence[int]) -> Iterator[str]:
+    """The rows in COPY's text format, id first, a chunk of lines at a time."""
+    null = _COPY_NULL
+    flag = _COPY_FLAG
+    done: dict[tuple[str, int, int], str] = {}
+    rule_text = []  # method, params and minimum: shared by thousands of rows
+    for method, params, minimum in zip(rows.method, rows.params, rows.min_observations, strict=True):
+        found = done.get((method, id(params), minimum))
+        if found is None:
+            escaped = (method.translate(_COPY_ESCAPES), json.dumps(params).translate(_COPY_ESCAPES))
+            found = done[(method, id(params), minimum)] = f"{escaped[0]}\t{escaped[1]}\t{minimum}"
+        rule_text.append(found)
+    explanation = [null if e is None else json.dumps(e).translate(_COPY_ESCAPES) for e in rows.explanation]
+    at = rows.computed_at.astimezone(UTC).replace(tzinfo=None).isoformat(sep=" ")
+    columns = (
+        ids,
+        _copy_texts(rows.key),
+        [k.value for k in rows.kind],
+        rows.student_id,
+        [null if v is None else v for v in rows.course_id],
+        [null if v is None else v for v in rows.indicator_id],
+        [null if v is None else v for v in rows.standard_id],
+        [flag[v] for v in rows.habit],
+        [v.value for v in rows.status],
+        [null if v is None else _centi_text(v) for v in rows.value],
+        [null if v is None else _centi_text(v) for v in rows.computed_value],
+        [flag[v] for v in rows.met],
+        [flag[v] for v in rows.overridden],
+        rule_text,
+        rows.observations,
+        rows.courses,
+        _copy_texts(rows.summary),
+        explanation,
+        _copy_texts(rows.input_hash),
+    )
+    for start in range(0, len(rows), _COPY_CHUNK):
+        yield "".join(
+            f"{a}\t{b}\t{c}\t{d}\t{e}\t{f}\t{g}\t{h}\t{i}\t{j}\t{k}\t{m}\t{n}\t{o}\t{p}\t{q}\t{r}\t{s}\t{t}\t{at}\n"
+            for a, b, c, d, e, f, g, h, i, j, k, m, n, o, p, q, r, s, t in zip(
+                *(column[start : start + _COPY_CHUNK] for column in columns), strict=True
+            )
+        )
+
+
+def _copy(connection: Connection, table: str, rows: StandingColumns, ids: Sequence[int]) -> None:
+    """COPY the rows in, the sending done by psycopg's worker thread meanwhile."""
+    driver = connection.connection.driver_connection
+    assert driver is not None
+    statement = f"COPY {table} (id, {', '.join(COLUMNS)}) FROM STDIN"
+    with driver.cursor() as cursor, cursor.copy(statement, writer=QueuedLibpqWriter(cursor)) as copy:
+        for chunk in _copy_chunks(rows, ids):
+            copy.write(chunk)
+
+
+def _copy_in(connection: Connection, rows: StandingColumns) -> list[int]:
+    """Ids from the sequence up front (safe beside other writers), then COPY."""
+    driver = connection.connection.driver_connection
+    assert driver is not None
+    with driver.cursor() as cursor:
+        # the sequence's name resolved once: per row it costs more than the ids themselves
+        cursor.execute("SELECT pg_get_serial_sequence('standings', 'id')")
+        (sequence,) = cursor.fetchone() or (None,)
+        cursor.execute("SELECT nextval(%s::regclass) FROM generate_series(1, %s)", (sequence, len(rows)))
+        ids = [r[0] for r in cursor.fetchall()]
+    _copy(connection, "standings", rows, ids)
+    return ids
+
+
+def _copy_update(connection: Connection, ids: Sequence[int], rows: StandingColumns) -> None:
+    """Many updates: COPY the new rows into a temporary table, then one UPDATE ... FROM."""
+    connection.exec_driver_sql(
+        "CREATE TEMPORARY TABLE standing_updates (LIKE standings INCLUDING DEFAULTS) ON COMMIT DROP"
+    )
+    _copy(connection, "standing_updates", rows, ids)
+    assignments = ", ".join(f"{name} = u.{name}" for name in COLUMNS)  # our own column names
+    connection.exec_driver_sql(
+        f"UPDATE standings AS s SET {assignments} FROM standing_updates AS u WHERE s.id = u.id"  # noqa: S608
+    )
+    connection.exec_driver_sql("DROP TABLE standing_updates")
