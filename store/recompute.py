@@ -249,6 +249,9 @@ def recompute(
     whose inputs changed are written; only those whose value, status or verdict changed are
     returned, oldest key first. The caller commits.
     """
+    # read first, so a course choice the district no longer allows is refused even when
+    # there is nothing to recompute
+    catalogue, policies = recompute_inputs(session)
     wanted_keys: set[StandingKey] | None = None
     pairs: set[tuple[int, int]] | None = None
     if keys is not None:
@@ -256,7 +259,6 @@ def recompute(
         if not wanted_keys:
             return []
         pairs = {(k.student_id, k.indicator_id) for k in wanted_keys}
-    catalogue, policies = recompute_inputs(session)
     if keys is None and course_id is not None:
         pairs = _pairs_of_course(session, course_id)
         if not pairs:
