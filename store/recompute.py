@@ -42,14 +42,9 @@ from store.overrides import active_overrides, standing_key
 from store.recompute_inputs import Catalogue, Policies, load_catalogue, recompute_inputs, scale_for_indicator
 from store.rollup_blocks import IndicatorStandings, Rollups
 from store.standing_blocks import StandingBlock, indicator_blocks, level
-from store.standing_writes import (
-    StandingColumns,
-    StoredStandings,
-    insert_standings,
-    load_stored,
-    update_standings,
-)
+from store.standing_writes import StandingColumns, insert_standings, update_standings
 from store.standings import StandingKind, StandingStatus
+from store.stored_standings import StoredStandings, load_stored
 from store.types import utcnow
 
 __all__ = ["StandingChange", "recompute", "scale_for_indicator"]

@@ -26,8 +26,8 @@ from pbridge.errors import CalculationError
 from store.overrides import standing_key
 from store.recompute_inputs import Catalogue, Policies
 from store.standing_blocks import RuleRecord, StandingBlock, centi, dense, level, text_digest
-from store.standing_writes import StoredStandings
 from store.standings import StandingKind
+from store.stored_standings import StoredStandings
 
 
 @cache

@@ -1,5 +1,4 @@
-"""Writing standings in bulk: what is stored read first, then new rows inserted and changed
-rows updated, built from columns.
+"""Writing standings in bulk: new rows inserted and changed rows updated, built from columns.
 
 A recompute writes up to every standing of a district at once, so rows go to the database
 without the ORM: on PostgreSQL new rows are loaded with COPY (their ids taken from the
@@ -13,16 +12,15 @@ from __future__ import annotations
 
 import json
 import weakref
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass, field, fields
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, fields
 from datetime import UTC, datetime
 from decimal import Decimal
 from functools import cache
 from typing import Any, cast
 
 from psycopg.copy import QueuedLibpqWriter
-from sqlalchemy import Connection, Dialect, String, Table, any_, bindparam, insert, select, update
-from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy import Connection, Dialect, Table, bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
 from store.standings import StandingKind, StandingRow, StandingStatus
@@ -87,70 +85,6 @@ class StandingColumns:
 
 
 _LISTS = tuple(f.name for f in fields(StandingColumns) if f.name != "computed_at")
-
-
-_STATUS = {s.value: s for s in StandingStatus}
-
-
-@dataclass(slots=True)
-class StoredStandings:
-    """Stored standings by key: what a recompute compares with, and rolls up from."""
-
-    index: dict[str, int] = field(default_factory=dict)
-    id: list[int] = field(default_factory=list)
-    value: list[int | None] = field(default_factory=list)  # hundredths
-    status: list[StandingStatus] = field(default_factory=list)
-    met: list[bool | None] = field(default_factory=list)
-    input_hash: list[str] = field(default_factory=list)
-    observations: list[int] = field(default_factory=list)
-    courses: list[int] = field(default_factory=list)
-
-
-def load_stored(
-    session: Session, *, keys: Sequence[str] | None, students: Iterable[int] | None
-) -> StoredStandings:
-    """The stored standings with these keys, else of these students (both None: all)."""
-    query = select(
-        _TABLE.c.id,
-        _TABLE.c.key,
-        _TABLE.c.value * 100,
-        _TABLE.c.status,
-        _TABLE.c.met,
-        _TABLE.c.input_hash,
-        _TABLE.c.observations,
-        _TABLE.c.courses,
-    )
-    connection = session.connection()
-    if keys is not None and connection.dialect.name == "postgresql":  # one array parameter
-        batches = [query.where(_TABLE.c.key == any_(bindparam("keys", list(keys), type_=ARRAY(String))))]
-    elif keys is not None:
-        batches = [
-            query.where(_TABLE.c.key.in_(keys[k : k + _KEYS_PER_QUERY]))
-            for k in range(0, len(keys), _KEYS_PER_QUERY)
-        ]
-    elif students is not None:
-        ordered = sorted(set(students))
-        batches = [
-            query.where(_TABLE.c.student_id.in_(ordered[k : k + _KEYS_PER_QUERY]))
-            for k in range(0, len(ordered), _KEYS_PER_QUERY)
-        ]
-    else:
-        batches = [query]
-    stored = StoredStandings()
-    for batch in batches:
-        result = connection.execute(batch)
-        rows = result.cursor.fetchall()  # plain values: none of SQLAlchemy's per-row processing
-        result.close()
-        for sid, key, value, status, met, digest, observations, courses in rows:
-            stored.index[key] = len(stored.id)
-            stored.id.append(int(sid))
-            stored.value.append(None if value is None else round(value))
-            stored.status.append(_STATUS[status])
-            stored.met.append(None if met is None else bool(met))
-            stored.input_hash.append(digest)
-            stored.observations.append(int(observations))
-            stored.courses.append(int(courses))
-    return stored
 
 
 @cache
