@@ -11,7 +11,6 @@ from werkzeug.wrappers import Response
 
 from config.presets import preset_endpoints
 from lti.pages.admin_registry import edit_platform
-from lti.security import platform_origins
 from lti.services import services
 from lti.web_session import current_session, role_required
 from pbridge.errors import RegistrationError
@@ -74,7 +73,6 @@ def add() -> Response:
         detail=f"deployments: {', '.join(deployments) or 'none'}",
     )
     session.commit()
-    platform_origins.forget()
     services().registrations.forget()
     return redirect(url_for("admin.home"), code=303)
 
@@ -137,7 +135,6 @@ def approve(platform_id: int) -> Response:
         subject=f"platform {approved.name} ({approved.issuer}, client {approved.client_id})",
     )
     session.commit()
-    platform_origins.forget()
     services().registrations.forget()
     return redirect(url_for("admin.home"), code=303)
 
@@ -175,6 +172,5 @@ def edit(platform_id: int) -> Response:
     session = request_session()
     edit_platform(session, platform_id, request.form, actor_id=_actor() or 0)
     session.commit()
-    platform_origins.forget()
     services().registrations.forget()
     return redirect(url_for("admin.home", saved="platform"), code=303)

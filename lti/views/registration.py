@@ -5,7 +5,6 @@ from __future__ import annotations
 from flask import Blueprint, render_template, request
 
 from lti.dynamic_registration import register_with_platform
-from lti.security import platform_origins
 from lti.services import services
 from pbridge.errors import RegistrationError
 
@@ -32,7 +31,6 @@ def register() -> str:
         )
         issuer = outcome.platform.issuer
         client_id = outcome.platform.client_id
-    platform_origins.forget()
     services().registrations.forget()
     return render_template(
         "launch/registered.html", issuer=issuer, client_id=client_id, pending=outcome.pending

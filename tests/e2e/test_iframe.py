@@ -13,7 +13,6 @@ import re
 import pytest
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
-from lti.security import platform_origins
 from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS
 from tests.e2e.pages import check_page
 
@@ -23,9 +22,6 @@ pytestmark = pytest.mark.e2e
 def test_the_tool_works_in_a_cross_site_iframe_without_third_party_cookies(cross_site_stack, playwright):
     stack = cross_site_stack
     seed = stack.seed
-    # the frame-ancestors origins are cached per process for 30 s; another stack's app in this
-    # process may have filled the cache from its own database
-    platform_origins.forget()
     launch = stack.state.launch_url(user=seed.teacher_id, course=seed.course_id, document_target="iframe")
     browser = playwright.chromium.launch(
         executable_path=CHROMIUM, args=[*CHROMIUM_ARGS, "--test-third-party-cookie-phaseout"]
