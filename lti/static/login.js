@@ -9,7 +9,12 @@
   var origin = box.dataset.platformOrigin;
   var status = document.getElementById("login-status");
 
-  function go() { window.location.assign(authUrl); }
+  var gone = false;
+  function go() {
+    if (gone) { return; }  // once: a late answer must not start a second login
+    gone = true;
+    window.location.assign(authUrl);
+  }
 
   function blocked() {
     status.textContent = "Your browser blocked this tool's cookies.";
@@ -31,7 +36,7 @@
       }
       window.addEventListener("message", onMessage);
       storageFrame().postMessage({ subject: "lti.put_data", message_id: id, key: key, value: value }, origin);
-      setTimeout(function () { window.removeEventListener("message", onMessage); reject("timeout"); }, 2000);
+      setTimeout(function () { window.removeEventListener("message", onMessage); reject("timeout"); }, 4000);
     });
   }
 

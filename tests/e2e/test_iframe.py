@@ -35,7 +35,7 @@ def test_the_tool_works_in_a_cross_site_iframe_without_third_party_cookies(cross
         frame = page.frame(name="tool_frame")
         assert frame is not None
         try:
-            frame.wait_for_selector("table.heat#heatmap", timeout=15000)
+            frame.wait_for_selector("table.heat#heatmap", timeout=30000)
         except PlaywrightTimeout as waited:
             frames = [(f.name, f.url) for f in page.frames]
             raise AssertionError(f"no teacher page in the frame: {frames} {console}") from waited
