@@ -12,7 +12,7 @@ excluded, six courses of ten indicators, ten standards of six indicators.
 Wall times on a shared machine include waiting for the CPU, so each figure also gives this
 process's own CPU time, and the run starts with the load average. On PostgreSQL the line under
 the values-only run is the server's floor: loading the same standings alone (COPY through the
-table's indexes and foreign-key checks), which no client can go below.
+table's indexes), which no client can go below.
 """
 
 from __future__ import annotations
@@ -222,7 +222,7 @@ def server_floor(db: Database, rows: int) -> None:
                 driver.rollback()
     count = standings[0] if standings else 0
     print(
-        f"  {'':16}the server alone loading those {count:,} standings (COPY, indexes, foreign keys) "
+        f"  {'':16}the server alone loading those {count:,} standings (COPY and indexes) "
         f"{best:7.2f} s: at most {rows / best:,.0f} rows/s end to end"
     )
 

@@ -17,12 +17,16 @@ from dataclasses import dataclass, fields
 from datetime import UTC, datetime
 from decimal import Decimal
 from functools import cache
+from operator import itemgetter
 from typing import Any, cast
 
+import numpy as np
 from psycopg.copy import QueuedLibpqWriter
-from sqlalchemy import Connection, Dialect, Table, bindparam, insert, select, update
+from sqlalchemy import Connection, Dialect, Table, bindparam, delete, insert, or_, select, update
 from sqlalchemy.orm import Session
 
+from store.frameworks import GraduationStandard, PerformanceIndicator
+from store.people import Course, User
 from store.standings import StandingKind, StandingRow, StandingStatus
 
 #: every column but the id, in table order
@@ -67,12 +71,18 @@ class StandingColumns:
         return len(self.key)
 
     def take(self, rows: Sequence[int]) -> StandingColumns:
-        """These rows, in this order."""
-        picked: dict[str, list[Any]] = {}
-        for name in _LISTS:
-            column = getattr(self, name)
-            picked[name] = [column[r] for r in rows]
-        return StandingColumns(**picked, computed_at=self.computed_at)
+        """These rows, in this order (all of them in order: the same columns, not a copy)."""
+        if len(rows) == len(self) and all(r == i for i, r in enumerate(rows)):
+            return self
+        if len(rows) < 2:
+            return StandingColumns(
+                **{name: [getattr(self, name)[r] for r in rows] for name in _LISTS},
+                computed_at=self.computed_at,
+            )
+        pick = itemgetter(*rows)  # one C-level gather per column
+        return StandingColumns(
+            **{name: list(pick(getattr(self, name))) for name in _LISTS}, computed_at=self.computed_at
+        )
 
     @classmethod
     def concat(cls, parts: Sequence[StandingColumns], computed_at: datetime) -> StandingColumns:
@@ -256,6 +266,8 @@ def _ids_by_key(connection: Connection, keys: Sequence[str]) -> dict[str, int]:
 _COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
 _COPY_NULL = "\\N"
 _COPY_FLAG = {True: "t", False: "f", None: _COPY_NULL}
+_KIND_TEXT = {k: k.value for k in StandingKind}
+_STATUS_TEXT = {s: s.value for s in StandingStatus}
 #: rows per chunk handed to COPY (the server takes one while the next is formatted)
 _COPY_CHUNK = 10_000
 
@@ -291,13 +303,13 @@ def _copy_chunks(rows: StandingColumns, ids: Sequence[int]) -> Iterator[str]:
     columns = (
         ids,
         _copy_texts(rows.key),
-        [k.value for k in rows.kind],
+        [_KIND_TEXT[k] for k in rows.kind],
         rows.student_id,
         [null if v is None else v for v in rows.course_id],
         [null if v is None else v for v in rows.indicator_id],
         [null if v is None else v for v in rows.standard_id],
         [flag[v] for v in rows.habit],
-        [v.value for v in rows.status],
+        [_STATUS_TEXT[v] for v in rows.status],
         [null if v is None else _centi_text(v) for v in rows.value],
         [null if v is None else _centi_text(v) for v in rows.computed_value],
         [flag[v] for v in rows.met],
@@ -336,8 +348,13 @@ def _copy_in(connection: Connection, rows: StandingColumns) -> list[int]:
         # the sequence's name resolved once: per row it costs more than the ids themselves
         cursor.execute("SELECT pg_get_serial_sequence('standings', 'id')")
         (sequence,) = cursor.fetchone() or (None,)
-        cursor.execute("SELECT nextval(%s::regclass) FROM generate_series(1, %s)", (sequence, len(rows)))
-        ids = [r[0] for r in cursor.fetchall()]
+        # one row of packed big-endian ids: a row per id costs more than taking them
+        cursor.execute(
+            "SELECT string_agg(int8send(nextval(%s::regclass)), ''::bytea) FROM generate_series(1, %s)",
+            (sequence, len(rows)),
+        )
+        (packed,) = cursor.fetchone() or (b"",)
+        ids: list[int] = np.frombuffer(packed, dtype=">i8").tolist()
     _copy(connection, "standings", rows, ids)
     return ids
 
@@ -353,3 +370,23 @@ def _copy_update(connection: Connection, ids: Sequence[int], rows: StandingColum
         f"UPDATE standings AS s SET {assignments} FROM standing_updates AS u WHERE s.id = u.id"  # noqa: S608
     )
     connection.exec_driver_sql("DROP TABLE standing_updates")
+
+
+def remove_orphans(session: Session) -> int:
+    """Delete standings whose student, course, indicator or standard is gone; how many.
+
+    The table keeps no foreign keys (see `store.standings`), so a deletion made outside the
+    product leaves its standings behind until a full recompute calls this. Each test is a
+    `NOT IN` over one parent's ids, which both databases answer with one hashed set rather
+    than a lookup per standing.
+    """
+    gone = or_(
+        StandingRow.student_id.not_in(select(User.id)),
+        StandingRow.course_id.not_in(select(Course.id)),
+        StandingRow.indicator_id.not_in(select(PerformanceIndicator.id)),
+        StandingRow.standard_id.not_in(select(GraduationStandard.id)),
+    )
+    removed = session.execute(
+        delete(StandingRow).where(gone).execution_options(synchronize_session="fetch")
+    )
+    return int(getattr(removed, "rowcount", 0) or 0)

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-23 11:27:42.575513
+Create Date: 2026-11-23 12:25:35.020557
 """
 
 from alembic import op
@@ -94,6 +94,36 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id', name=op.f('pk_sis_connections')),
     sa.UniqueConstraint('name', name=op.f('uq_sis_connections_name'))
     )
+    op.create_table('standings',
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), autoincrement=True, nullable=False),
+    sa.Column('key', sa.String(length=100).with_variant(sa.String(length=100, collation='C'), 'postgresql'), nullable=False),
+    sa.Column('kind', sa.Enum('indicator', 'standard', 'verification', name='standingkind', native_enum=False, length=40), nullable=False),
+    sa.Column('student_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('course_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True),
+    sa.Column('indicator_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True),
+    sa.Column('standard_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True),
+    sa.Column('habit', sa.Boolean(), nullable=False),
+    sa.Column('status', sa.Enum('level', 'insufficient', 'verified', 'not_verified', name='standingstatus', native_enum=False, length=40), nullable=False),
+    sa.Column('value', sa.Numeric(precision=6, scale=2), nullable=True),
+    sa.Column('computed_value', sa.Numeric(precision=6, scale=2), nullable=True),
+    sa.Column('met', sa.Boolean(), nullable=True),
+    sa.Column('overridden', sa.Boolean(), nullable=False),
+    sa.Column('method', sa.String(length=40), nullable=False),
+    sa.Column('params', sa.JSON(), nullable=False),
+    sa.Column('min_observations', sa.Integer(), nullable=False),
+    sa.Column('observations', sa.Integer(), nullable=False),
+    sa.Column('courses', sa.Integer(), nullable=False),
+    sa.Column('summary', sa.String(length=300), nullable=False),
+    sa.Column('explanation', sa.JSON(), nullable=True),
+    sa.Column('input_hash', sa.String(length=40), nullable=False),
+    sa.Column('computed_at', store.types.UtcDateTime(), nullable=False),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_standings')),
+    sa.UniqueConstraint('key', name=op.f('uq_standings_key'))
+    )
+    with op.batch_alter_table('standings', schema=None) as batch_op:
+        batch_op.create_index('ix_standings_course_kind', ['course_id', 'kind'], unique=False)
+        batch_op.create_index('ix_standings_student', ['student_id'], unique=False)
+
     op.create_table('tool_keys',
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), autoincrement=True, nullable=False),
     sa.Column('kid', sa.String(length=100), nullable=False),
@@ -744,50 +774,11 @@ def upgrade() -> None:
     with op.batch_alter_table('standing_overrides', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_standing_overrides_standing_key'), ['standing_key'], unique=False)
 
-    op.create_table('standings',
-    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), autoincrement=True, nullable=False),
-    sa.Column('key', sa.String(length=100), nullable=False),
-    sa.Column('kind', sa.Enum('indicator', 'standard', 'verification', name='standingkind', native_enum=False, length=40), nullable=False),
-    sa.Column('student_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
-    sa.Column('course_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True),
-    sa.Column('indicator_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True),
-    sa.Column('standard_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True),
-    sa.Column('habit', sa.Boolean(), nullable=False),
-    sa.Column('status', sa.Enum('level', 'insufficient', 'verified', 'not_verified', name='standingstatus', native_enum=False, length=40), nullable=False),
-    sa.Column('value', sa.Numeric(precision=6, scale=2), nullable=True),
-    sa.Column('computed_value', sa.Numeric(precision=6, scale=2), nullable=True),
-    sa.Column('met', sa.Boolean(), nullable=True),
-    sa.Column('overridden', sa.Boolean(), nullable=False),
-    sa.Column('method', sa.String(length=40), nullable=False),
-    sa.Column('params', sa.JSON(), nullable=False),
-    sa.Column('min_observations', sa.Integer(), nullable=False),
-    sa.Column('observations', sa.Integer(), nullable=False),
-    sa.Column('courses', sa.Integer(), nullable=False),
-    sa.Column('summary', sa.String(length=300), nullable=False),
-    sa.Column('explanation', sa.JSON(), nullable=True),
-    sa.Column('input_hash', sa.String(length=40), nullable=False),
-    sa.Column('computed_at', store.types.UtcDateTime(), nullable=False),
-    sa.ForeignKeyConstraint(['course_id'], ['courses.id'], name=op.f('fk_standings_course_id_courses'), ondelete='CASCADE'),
-    sa.ForeignKeyConstraint(['indicator_id'], ['performance_indicators.id'], name=op.f('fk_standings_indicator_id_performance_indicators'), ondelete='CASCADE'),
-    sa.ForeignKeyConstraint(['standard_id'], ['graduation_standards.id'], name=op.f('fk_standings_standard_id_graduation_standards'), ondelete='CASCADE'),
-    sa.ForeignKeyConstraint(['student_id'], ['users.id'], name=op.f('fk_standings_student_id_users'), ondelete='CASCADE'),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_standings')),
-    sa.UniqueConstraint('key', name=op.f('uq_standings_key'))
-    )
-    with op.batch_alter_table('standings', schema=None) as batch_op:
-        batch_op.create_index('ix_standings_course_kind', ['course_id', 'kind'], unique=False)
-        batch_op.create_index('ix_standings_student', ['student_id'], unique=False)
-
     # ### end Alembic commands ###
 
 
 def downgrade() -> None:
     # ### commands auto generated by Alembic - please adjust! ###
-    with op.batch_alter_table('standings', schema=None) as batch_op:
-        batch_op.drop_index('ix_standings_student')
-        batch_op.drop_index('ix_standings_course_kind')
-
-    op.drop_table('standings')
     with op.batch_alter_table('standing_overrides', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_standing_overrides_standing_key'))
 
@@ -894,6 +885,11 @@ def downgrade() -> None:
 
     op.drop_table('used_nonces')
     op.drop_table('tool_keys')
+    with op.batch_alter_table('standings', schema=None) as batch_op:
+        batch_op.drop_index('ix_standings_student')
+        batch_op.drop_index('ix_standings_course_kind')
+
+    op.drop_table('standings')
     op.drop_table('sis_connections')
     op.drop_table('platforms')
     op.drop_table('frameworks')
