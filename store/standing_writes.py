@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import weakref
 from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, fields
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -180,12 +181,29 @@ def _column_values(rows: StandingColumns, dialect: Dialect) -> list[list[Any]]:
 
 def insert_standings(session: Session, rows: StandingColumns) -> list[int]:
     """Insert new standings; their ids, in the rows' order."""
+    with inserting_standings(session, rows) as ids:
+        return ids
+
+
+@contextmanager
+def inserting_standings(session: Session, rows: StandingColumns) -> Iterator[list[int]]:
+    """Insert new standings, giving their ids (in the rows' order) before they are all in.
+
+    On PostgreSQL the rows stream to the server by COPY, which loads them on its own core
+    while the caller's block runs, and the block's end waits for the load: a full recompute
+    builds its report of changes in that time. The connection is busy until then, so the
+    block must not use the session. On SQLite the rows are in before the block starts.
+    """
     if not len(rows):
-        return []
+        yield []
+        return
     connection = session.connection()
-    if connection.dialect.name == "postgresql":
-        return _copy_in(connection, rows)
-    return _sqlite_insert(connection, rows)
+    if connection.dialect.name != "postgresql":
+        yield _sqlite_insert(connection, rows)
+        return
+    ids = _new_ids(connection, len(rows))
+    with _copy(connection, "standings", rows, ids):
+        yield ids
 
 
 def update_standings(session: Session, ids: Sequence[int], rows: StandingColumns) -> None:
@@ -330,18 +348,21 @@ def _copy_chunks(rows: StandingColumns, ids: Sequence[int]) -> Iterator[str]:
         )
 
 
-def _copy(connection: Connection, table: str, rows: StandingColumns, ids: Sequence[int]) -> None:
-    """COPY the rows in, the sending done by psycopg's worker thread meanwhile."""
+@contextmanager
+def _copy(connection: Connection, table: str, rows: StandingColumns, ids: Sequence[int]) -> Iterator[None]:
+    """COPY the rows in: psycopg's worker thread sends them while the next chunk is
+    formatted, and the server loads them until the block ends."""
     driver = connection.connection.driver_connection
     assert driver is not None
     statement = f"COPY {table} (id, {', '.join(COLUMNS)}) FROM STDIN"
     with driver.cursor() as cursor, cursor.copy(statement, writer=QueuedLibpqWriter(cursor)) as copy:
         for chunk in _copy_chunks(rows, ids):
             copy.write(chunk)
+        yield
 
 
-def _copy_in(connection: Connection, rows: StandingColumns) -> list[int]:
-    """Ids from the sequence up front (safe beside other writers), then COPY."""
+def _new_ids(connection: Connection, count: int) -> list[int]:
+    """Ids from the sequence up front: safe beside other writers, and known before COPY."""
     driver = connection.connection.driver_connection
     assert driver is not None
     with driver.cursor() as cursor:
@@ -351,11 +372,10 @@ def _copy_in(connection: Connection, rows: StandingColumns) -> list[int]:
         # one row of packed big-endian ids: a row per id costs more than taking them
         cursor.execute(
             "SELECT string_agg(int8send(nextval(%s::regclass)), ''::bytea) FROM generate_series(1, %s)",
-            (sequence, len(rows)),
+            (sequence, count),
         )
         (packed,) = cursor.fetchone() or (b"",)
-        ids: list[int] = np.frombuffer(packed, dtype=">i8").tolist()
-    _copy(connection, "standings", rows, ids)
+    ids: list[int] = np.frombuffer(packed, dtype=">i8").tolist()
     return ids
 
 
@@ -364,7 +384,8 @@ def _copy_update(connection: Connection, ids: Sequence[int], rows: StandingColum
     connection.exec_driver_sql(
         "CREATE TEMPORARY TABLE standing_updates (LIKE standings INCLUDING DEFAULTS) ON COMMIT DROP"
     )
-    _copy(connection, "standing_updates", rows, ids)
+    with _copy(connection, "standing_updates", rows, ids):
+        pass
     assignments = ", ".join(f"{name} = u.{name}" for name in COLUMNS)  # our own column names
     connection.exec_driver_sql(
         f"UPDATE standings AS s SET {assignments} FROM standing_updates AS u WHERE s.id = u.id"  # noqa: S608
@@ -386,7 +407,5 @@ def remove_orphans(session: Session) -> int:
         StandingRow.indicator_id.not_in(select(PerformanceIndicator.id)),
         StandingRow.standard_id.not_in(select(GraduationStandard.id)),
     )
-    removed = session.execute(
-        delete(StandingRow).where(gone).execution_options(synchronize_session="fetch")
-    )
+    removed = session.execute(delete(StandingRow).where(gone).execution_options(synchronize_session="fetch"))
     return int(getattr(removed, "rowcount", 0) or 0)

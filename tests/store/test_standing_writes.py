@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import delete, select
 
 from mappings.policy import Policy
@@ -9,7 +10,7 @@ from store.evidence import record_observations
 from store.people import Course, User
 from store.policies import set_district_policy
 from store.recompute import recompute
-from store.standing_writes import remove_orphans
+from store.standing_writes import COLUMNS, StandingColumns, inserting_standings, remove_orphans
 from store.standings import StandingRow
 from tests.store.district import make_district, observation
 
@@ -62,3 +63,39 @@ def test_a_deleted_course_keeps_the_standings_across_courses(database):
     assert (d.students[0], None) in after  # across courses: course_id is NULL, never an orphan
     assert (d.students[0], c1) in after
     assert all(course != c0 for _, course in after)
+
+
+def _as_columns(rows: list[StandingRow]) -> StandingColumns:
+    def centi(value):
+        return None if value is None else int(value * 100)
+
+    names = [name for name in COLUMNS if name != "computed_at"]
+    found = {name: [getattr(row, name) for row in rows] for name in names}
+    found["value"] = [centi(v) for v in found["value"]]
+    found["computed_value"] = [centi(v) for v in found["computed_value"]]
+    return StandingColumns(**found, computed_at=rows[0].computed_at)
+
+
+def test_ids_given_inside_the_insert_are_the_rows_once_it_ends(database):
+    _seeded(database)
+    with database.begin() as session:
+        rows = list(session.scalars(select(StandingRow).order_by(StandingRow.key)))
+        columns = _as_columns(rows)
+        session.execute(delete(StandingRow))
+        with inserting_standings(session, columns) as ids:
+            given = list(ids)
+        stored = dict(session.execute(select(StandingRow.key, StandingRow.id)).all())
+    assert len(set(given)) == len(rows)
+    assert stored == dict(zip(columns.key, given, strict=True))
+
+
+def test_a_failed_block_leaves_nothing_inserted(database):
+    _seeded(database)
+    with database.begin() as session:
+        rows = list(session.scalars(select(StandingRow)))
+        columns = _as_columns(rows)
+        session.execute(delete(StandingRow))
+    with pytest.raises(RuntimeError), database.begin() as session, inserting_standings(session, columns):
+        raise RuntimeError("the caller's own work failed")
+    with database.begin() as session:
+        assert session.scalars(select(StandingRow)).first() is None
