@@ -22,7 +22,8 @@ The arithmetic, as tests pin it:
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections import deque
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from decimal import Decimal, localcontext
 from fractions import Fraction
@@ -153,26 +154,37 @@ def mode_arithmetic(counted: Sequence[Evidence], scale: Scale) -> Outcome:
     )
 
 
-def decaying_value(levels: Sequence[Decimal], weight: Decimal) -> Fraction:
-    """d₁ = s₁, dₖ = dₖ₋₁·(1−w) + sₖ·w, exactly."""
+def decaying_values(levels: Sequence[Decimal], weight: Decimal) -> Iterator[Fraction]:
+    """d₁, d₂, … dₙ exactly, each from the one before: d₁ = s₁, dₖ = dₖ₋₁·(1−w) + sₖ·w.
+
+    One pass, so explaining every step costs what the value alone does (recomputing each
+    prefix made it quadratic in the number of scores).
+    """
     w = Fraction(weight)
+    keep = 1 - w
     running = Fraction(levels[0])
+    yield running
     for level in levels[1:]:
-        running = running * (1 - w) + Fraction(level) * w
-    return running
+        running = running * keep + Fraction(level) * w
+        yield running
+
+
+def decaying_value(levels: Sequence[Decimal], weight: Decimal) -> Fraction:
+    """dₙ of `decaying_values`: the decaying average of these levels, exactly."""
+    return deque(decaying_values(levels, weight), maxlen=1)[0]
 
 
 def decaying_average_arithmetic(counted: Sequence[Evidence], scale: Scale, *, weight: Decimal) -> Outcome:
     levels = _levels(counted)
     steps = [f"Start with the first score: {shown(levels[0])}."]
-    running = Fraction(levels[0])
-    for k, level in enumerate(levels[1:], start=2):
-        before = running
-        running = decaying_value(levels[:k], weight)
-        steps.append(
-            f"{_fraction_text(before)} × {shown(Decimal(1) - weight)} + {shown(level)} × "
-            f"{shown(weight)} = {_fraction_text(running)}."
-        )
+    values = list(decaying_values(levels, weight))
+    texts = [_fraction_text(v) for v in values]  # each value is shown twice: after and before
+    keep, w = shown(Decimal(1) - weight), shown(weight)
+    steps += [
+        f"{before} × {keep} + {shown(level)} × {w} = {after}."
+        for before, after, level in zip(texts[:-1], texts[1:], levels[1:], strict=True)
+    ]
+    running = values[-1]
     value = to_hundredths(running)
     return Outcome(
         value,
