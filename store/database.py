@@ -2,10 +2,19 @@
 
 Repositories take a `Session` and never open or commit one: the caller frames the unit of
 work (a web request, or one course in a sync) so a failed unit changes nothing.
+
+A pooled PostgreSQL connection is pinged before use only when it has sat idle in the pool
+(`PING_AFTER_IDLE`), not on every checkout as `pool_pre_ping` does: that ping is a round trip
+per transaction, a tenth of a one-score update. What kills a pooled connection (a server
+restart or failover, an idle timeout on the server or a firewall) finds it idle, and the ping
+then replaces it before anyone uses it. A connection checked in moments ago was working then;
+should it fail anyway, SQLAlchemy's disconnect handling invalidates the whole pool on that
+first error, so only the unit already under way fails and the next ones reconnect.
 """
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -13,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.orm import Session, sessionmaker
 
 if TYPE_CHECKING:
@@ -38,10 +48,36 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
             cursor.close()
 
         return engine
-    kwargs.setdefault("pool_pre_ping", True)
     kwargs.setdefault("pool_size", 10)
     kwargs.setdefault("max_overflow", 20)
-    return create_engine(url, **kwargs)
+    engine = create_engine(url, **kwargs)
+    if not kwargs.get("pool_pre_ping"):  # a caller that asked for a ping on every checkout keeps it
+        _ping_when_idle(engine)
+    return engine
+
+
+#: seconds a pooled connection may sit idle before its next checkout pings it
+PING_AFTER_IDLE = 2.0
+_IDLE_SINCE = "pbridge.idle_since"
+
+
+def _ping_when_idle(engine: Engine) -> None:
+    """Ping a connection on checkout when it has been idle longer than `PING_AFTER_IDLE`
+    (see the module docstring); a failed ping makes the pool connect afresh."""
+
+    @event.listens_for(engine, "checkin")
+    def _idle_from_now(_dbapi_connection: Any, record: Any) -> None:
+        record.info[_IDLE_SINCE] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _ping_if_idle(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+        idle_since = record.info.pop(_IDLE_SINCE, None)
+        if idle_since is None or time.monotonic() - idle_since <= PING_AFTER_IDLE:
+            return  # just connected, or in use moments ago
+        try:
+            engine.dialect.do_ping(dbapi_connection)
+        except engine.dialect.loaded_dbapi.Error as error:
+            raise DisconnectionError(f"the pooled connection failed its ping: {error}") from error
 
 
 class Database:
