@@ -1,8 +1,9 @@
 """Change stamps: one random token per area, replaced whenever that area's rows change.
 
-Recomputing reads the framework catalogue (indicators, standards, scales) and the calculation
-policies on every run, though they change rarely; a process keeps what it read, keyed by the
-stamp, and reads again only when the stamp differs (`store.recompute_inputs`). A stamp is a
+Recomputing reads the framework catalogue (indicators, standards, scales), the calculation
+policies and which students have an active override on every run, though they change rarely;
+a process keeps what it read, keyed by the stamp, and reads again only when the stamp differs
+(`store.recompute_inputs`). A stamp is a
 fresh random token, not a counter, so a database emptied and refilled (tests truncate tables;
 a restore) can never show an old stamp with new rows.
 
@@ -17,19 +18,21 @@ from __future__ import annotations
 import uuid
 import weakref
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import Engine, String, event, inspect, select
+from sqlalchemy import Engine, String, Table, event, inspect, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Mapped, ORMExecuteState, Session, UOWTransaction, mapped_column
 
 from store.base import Base
 from store.frameworks import Framework, GraduationStandard, PerformanceIndicator, ScaleLevel
+from store.overrides import StandingOverride
 from store.people import Course
 from store.policies import CalculationPolicy
 
 CATALOGUE = "catalogue"
 POLICIES = "policies"
+OVERRIDES = "overrides"
 
 #: rows whose any change replaces a stamp
 _WATCHED: dict[type, str] = {
@@ -38,6 +41,7 @@ _WATCHED: dict[type, str] = {
     GraduationStandard: CATALOGUE,
     PerformanceIndicator: CATALOGUE,
     CalculationPolicy: POLICIES,
+    StandingOverride: OVERRIDES,
 }
 #: rows whose deletion replaces a stamp (a deleted course takes its policy with it, and
 #: SQLite may give its id to the next course)
@@ -50,6 +54,10 @@ class ChangeStamp(Base):
 
     name: Mapped[str] = mapped_column(String(40), primary_key=True)
     token: Mapped[str] = mapped_column(String(40))
+
+
+#: built once: every run reads the stamps, and building the statement cost more than running it
+_READ = select(cast(Table, ChangeStamp.__table__).c.name, cast(Table, ChangeStamp.__table__).c.token)
 
 
 _PRESENT: weakref.WeakKeyDictionary[Engine, bool] = weakref.WeakKeyDictionary()
@@ -69,7 +77,8 @@ def read_stamps(session: Session) -> dict[str, str]:
     """The current stamps by area (an area never changed since the table was made has none)."""
     if not _available(session):
         return {}
-    return {name: token for name, token in session.execute(select(ChangeStamp.name, ChangeStamp.token))}
+    session.flush()  # pending changes replace their stamps first (the read goes past autoflush)
+    return {name: token for name, token in session.connection().execute(_READ)}
 
 
 def replace_stamps(session: Session, names: Iterable[str]) -> None:

@@ -118,3 +118,10 @@ def active_overrides(session: Session, student_ids: Iterable[int] | None = None)
             return {}
         query = query.where(StandingOverride.student_id.in_(ids))
     return {row.standing_key: row.to_override() for row in session.scalars(query)}
+
+
+def students_overridden(session: Session) -> frozenset[int]:
+    """The students with at least one active override (a recompute for anyone else needs
+    none read)."""
+    query = select(StandingOverride.student_id).where(StandingOverride.withdrawn_at.is_(None)).distinct()
+    return frozenset(session.scalars(query))

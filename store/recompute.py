@@ -230,6 +230,15 @@ def _pairs_of_course(session: Session, course_id: int) -> set[tuple[int, int]]:
     return {(int(s), int(i)) for s, i in found}
 
 
+def _overrides(
+    session: Session, students: set[int] | None, overridden: frozenset[int]
+) -> dict[str, Override]:
+    """The active overrides of these students (None: all); none read for students without."""
+    if students is not None and overridden.isdisjoint(students):
+        return {}
+    return active_overrides(session, students)
+
+
 def recompute(
     session: Session,
     keys: Iterable[StandingKey] | None = None,
@@ -246,7 +255,8 @@ def recompute(
     """
     # read first, so a course choice the district no longer allows is refused even when
     # there is nothing to recompute
-    catalogue, policies = recompute_inputs(session)
+    inputs = recompute_inputs(session)
+    catalogue, policies = inputs.catalogue, inputs.policies
     wanted_keys: set[StandingKey] | None = None
     pairs: set[tuple[int, int]] | None = None
     if keys is not None:
@@ -268,7 +278,7 @@ def recompute(
     if len(col.indicator) and not set(np.unique(col.indicator).tolist()) <= catalogue.standard_of.keys():
         catalogue = load_catalogue(session)  # an indicator committed after the stamp was read
     students = None if pairs is None else {s for s, _ in pairs}
-    overrides = active_overrides(session, students)
+    overrides = _overrides(session, students, inputs.overridden)
     blocks = indicator_blocks(col, catalogue, policies, overrides, wanted_keys)
     fed = _rollups_fed(blocks)
     stored = load_stored(

@@ -1,17 +1,19 @@
 """What a recompute reads besides evidence: the catalogue (indicators → standards, habits of
-work, scales) and the calculation policies, kept per process between runs.
+work, scales), the calculation policies and which students have an active override, kept per
+process between runs.
 
-Both change rarely and are read by every run, even one that recomputes a single score, so a
-process keeps the last ones it read, keyed by the change stamps of `store.change_stamps`,
-and reads them again only when a stamp differs: one small query instead of three, and no
-policy parsing. A database that has no stamp yet gets one, and that run reads afresh.
+All three change rarely and are read by every run, even one that recomputes a single score,
+so a process keeps the last ones it read, keyed by the change stamps of `store.change_stamps`,
+and reads them again only when a stamp differs: one small query instead of four, and no
+policy parsing; a run for a student without overrides reads none. A database that has no
+stamp yet gets one, and that run reads afresh.
 """
 
 from __future__ import annotations
 
 import threading
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import TypeVar
@@ -22,8 +24,9 @@ from sqlalchemy.orm import Session
 from mappings.policy import Policy
 from mappings.scale import Level, Scale, default_scale
 from pbridge.errors import CalculationError
-from store.change_stamps import CATALOGUE, POLICIES, ensure_stamps, read_stamps
+from store.change_stamps import CATALOGUE, OVERRIDES, POLICIES, ensure_stamps, read_stamps
 from store.frameworks import Framework, GraduationStandard, PerformanceIndicator, ScaleLevel, StandardKind
+from store.overrides import students_overridden
 from store.policies import all_policies
 
 _HUNDREDTH = Decimal("0.01")
@@ -143,10 +146,21 @@ def load_policies(session: Session) -> Policies:
     return Policies(district, courses)
 
 
+@dataclass(frozen=True, slots=True)
+class RecomputeInputs:
+    """What every recompute reads besides evidence and standings."""
+
+    catalogue: Catalogue
+    policies: Policies
+    #: the students with an active override: a run for anyone else skips reading overrides
+    overridden: frozenset[int]
+
+
 _T = TypeVar("_T")
 _lock = threading.Lock()
 _catalogues: dict[str, Catalogue] = {}
 _policies: dict[str, Policies] = {}
+_overridden: dict[str, frozenset[int]] = {}
 
 
 def _keep(cache: dict[str, _T], token: str, value: _T) -> None:
@@ -156,23 +170,25 @@ def _keep(cache: dict[str, _T], token: str, value: _T) -> None:
             cache.pop(next(iter(cache)))
 
 
-def recompute_inputs(session: Session) -> tuple[Catalogue, Policies]:
-    """The catalogue and the policies as this transaction sees them: from this process's
-    copy when the stamps match, otherwise read (and kept under the stamp)."""
+def _kept_or_read(cache: dict[str, _T], token: str | None, read: Callable[[], _T]) -> _T:
+    """The value kept under this stamp, else read now (and kept when there is a stamp)."""
+    found = cache.get(token) if token else None
+    if found is None:
+        found = read()
+        if token:
+            _keep(cache, token, found)
+    return found
+
+
+def recompute_inputs(session: Session) -> RecomputeInputs:
+    """The catalogue, the policies and the students with overrides as this transaction sees
+    them: from this process's copy when the stamps match, otherwise read (and kept under the
+    stamp). Reading the policies refuses a course choice the district no longer allows."""
     stamps = read_stamps(session)
-    catalogue_token, policies_token = stamps.get(CATALOGUE), stamps.get(POLICIES)
-    catalogue = _catalogues.get(catalogue_token) if catalogue_token else None
-    if catalogue is None:
-        catalogue = load_catalogue(session)
-        if catalogue_token:
-            _keep(_catalogues, catalogue_token, catalogue)
-    policies = _policies.get(policies_token) if policies_token else None
-    if policies is None:
-        policies = load_policies(session)  # a course choice the district no longer allows raises
-        if policies_token:
-            _keep(_policies, policies_token, policies)
-    missing = [
-        name for name, token in ((CATALOGUE, catalogue_token), (POLICIES, policies_token)) if not token
-    ]
-    ensure_stamps(session, missing)
-    return catalogue, policies
+    inputs = RecomputeInputs(
+        catalogue=_kept_or_read(_catalogues, stamps.get(CATALOGUE), lambda: load_catalogue(session)),
+        policies=_kept_or_read(_policies, stamps.get(POLICIES), lambda: load_policies(session)),
+        overridden=_kept_or_read(_overridden, stamps.get(OVERRIDES), lambda: students_overridden(session)),
+    )
+    ensure_stamps(session, [name for name in (CATALOGUE, POLICIES, OVERRIDES) if not stamps.get(name)])
+    return inputs

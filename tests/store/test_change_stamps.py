@@ -7,8 +7,10 @@ from sqlalchemy import delete, select, text, update
 
 from mappings.calculation import MethodChoice
 from mappings.policy import CourseChoice
-from store.change_stamps import CATALOGUE, POLICIES, ChangeStamp, read_stamps
+from store.change_stamps import CATALOGUE, OVERRIDES, POLICIES, ChangeStamp, read_stamps
+from store.evidence import StandingKey
 from store.frameworks import Framework, GraduationStandard, StandardKind
+from store.overrides import set_override, standing_key, withdraw_override
 from store.people import Course
 from store.policies import set_course_choice, set_district_policy
 from store.recompute import recompute
@@ -109,7 +111,7 @@ def test_a_database_without_stamps_reads_afresh_and_gets_them(database):
     with database.begin() as session:
         assert read_stamps(session) == {}
         assert recompute(session)
-    assert set(stamps(database)) == {CATALOGUE, POLICIES}
+    assert set(stamps(database)) == {CATALOGUE, POLICIES, OVERRIDES}
 
 
 @pytest.mark.skipif(ON_POSTGRES, reason="drops a table the shared PostgreSQL test database keeps")
@@ -123,3 +125,36 @@ def test_a_database_not_yet_upgraded_still_recomputes_and_saves_frameworks(datab
     with database.begin() as session:
         assert read_stamps(session) == {}
         assert recompute(session) == []
+
+
+def test_an_override_from_another_transaction_reaches_the_next_incremental_recompute(database):
+    with database.begin() as session:
+        d = seed(session)
+        recompute(session)
+    s0, pi1, c0 = d.students[0], d.math_indicators[0], d.courses[0]
+    key = standing_key("indicator", s0, c0, pi1)
+
+    def recomputed() -> StandingRow:
+        with database.begin() as session:
+            recompute(session, [StandingKey(s0, pi1, c0)])
+            return session.scalars(select(StandingRow).where(StandingRow.key == key)).one()
+
+    assert recomputed().value == Decimal("2.50")  # this process now knows s0 has no override
+    before = stamps(database)
+    with database.begin() as session:
+        set_override(
+            session,
+            student_id=s0,
+            course_id=c0,
+            indicator_id=pi1,
+            value=Decimal(3),
+            author_id=d.teacher,
+            reason="oral exam",
+        )
+    assert stamps(database)[OVERRIDES] != before[OVERRIDES]
+    overridden = recomputed()
+    assert overridden.value == Decimal("3.00") and overridden.overridden
+    with database.begin() as session:
+        withdraw_override(session, key, by_user_id=d.teacher)
+    withdrawn = recomputed()
+    assert withdrawn.value == Decimal("2.50") and not withdrawn.overridden
