@@ -14,7 +14,18 @@ from datetime import datetime
 from decimal import Decimal
 from typing import cast
 
-from sqlalchemy import ForeignKey, Index, Numeric, String, Table, Text, UniqueConstraint, insert, select
+from sqlalchemy import (
+    ForeignKey,
+    Index,
+    Numeric,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+    bindparam,
+    insert,
+    select,
+)
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from mappings.evidence import Evidence, EvidenceStatus, Purpose
@@ -195,17 +206,22 @@ class _Stored:
 
 
 _TABLE = cast(Table, EvidenceRow.__table__)
+#: the statements recording runs, built once (building them cost more than running them):
+#: stored observations by source and refs (the unique index's order), and new ones inserted
+_FIND = select(
+    *(_TABLE.c[name] for name in ("source", "source_ref", "indicator_id", "id", "student_id")),
+    *(_TABLE.c[name] for name in ("status", "replaces_evidence_id", *_COMPARED)),
+).where(_TABLE.c.source == bindparam("source"), _TABLE.c.source_ref.in_(bindparam("refs", expanding=True)))
+_ADD = insert(_TABLE).returning(_TABLE.c.source, _TABLE.c.source_ref, _TABLE.c.indicator_id, _TABLE.c.id)
 
 
 def _stored(session: Session, wanted: set[tuple[str, str, int]]) -> dict[tuple[str, str, int], _Stored]:
     """The stored observations of these (source, source_ref, indicator), by that key.
 
-    Read as columns by source and refs (the unique index's order), not as ORM rows: a batch
-    of new or unchanged results never needs the objects.
+    Read as columns, not as ORM rows: a batch of new or unchanged results never needs the
+    objects.
     """
     session.flush()  # the read goes through the connection, past autoflush
-    columns = [_TABLE.c[name] for name in ("source", "source_ref", "indicator_id", "id", "student_id")]
-    columns += [_TABLE.c[name] for name in ("status", "replaces_evidence_id", *_COMPARED)]
     by_source: dict[str, list[str]] = {}
     for source, ref, _ in sorted(wanted):
         by_source.setdefault(source, []).append(ref)
@@ -214,10 +230,8 @@ def _stored(session: Session, wanted: set[tuple[str, str, int]]) -> dict[tuple[s
     for source, refs in by_source.items():
         distinct = sorted(set(refs))
         for start in range(0, len(distinct), _CHUNK):
-            query = select(*columns).where(
-                _TABLE.c.source == source, _TABLE.c.source_ref.in_(distinct[start : start + _CHUNK])
-            )
-            for row in connection.execute(query):
+            chunk = {"source": source, "refs": distinct[start : start + _CHUNK]}
+            for row in connection.execute(_FIND, chunk):
                 key = (row[0], row[1], row[2])
                 if key in wanted:
                     course_id = row[_COMPARED.index("course_id") + 7]
@@ -229,8 +243,7 @@ def _insert(session: Session, rows: list[dict[str, object]]) -> dict[tuple[str, 
     """Insert new observations; their ids by (source, source_ref, indicator)."""
     if not rows:
         return {}
-    returning = (_TABLE.c.source, _TABLE.c.source_ref, _TABLE.c.indicator_id, _TABLE.c.id)
-    result = session.connection().execute(insert(_TABLE).returning(*returning), rows)
+    result = session.connection().execute(_ADD, rows)
     return {(source, ref, indicator): evidence_id for source, ref, indicator, evidence_id in result}
 
 

@@ -16,7 +16,7 @@ from decimal import Decimal
 from typing import Any, cast
 
 import numpy as np
-from sqlalchemy import BigInteger, Table, case, func, select
+from sqlalchemy import BigInteger, Table, bindparam, case, func, select
 from sqlalchemy import cast as sql_cast
 from sqlalchemy.orm import Session
 
@@ -181,6 +181,17 @@ def load_evidence_columns(session: Session, pairs: set[tuple[int, int]] | None) 
     return EvidenceColumns.of(np.concatenate(kept) if kept else _empty())
 
 
+#: built once: a one-score update runs it every time, and building it cost more than running it
+_OBSERVED = (
+    select(_TABLE.c.course_id, *(_TABLE.c[c.key] for c in EVIDENCE_COLUMNS))
+    .where(
+        _TABLE.c.student_id.in_(bindparam("students", expanding=True)),
+        _TABLE.c.indicator_id.in_(bindparam("indicators", expanding=True)),
+    )
+    .order_by(*(_TABLE.c[c.key] for c in _ORDER))
+)
+
+
 def load_observed(
     session: Session, pairs: set[tuple[int, int]]
 ) -> tuple[dict[tuple[int, int], list[Observed]], EvidenceColumns]:
@@ -190,17 +201,11 @@ def load_observed(
     indicators = sorted({i for _, i in pairs})
     bodies: dict[tuple[int, int], list[Observed]] = defaultdict(list)
     table: list[tuple[int, ...]] = []
-    columns = [_TABLE.c.course_id, *(_TABLE.c[c.key] for c in EVIDENCE_COLUMNS)]
     session.flush()  # read through the connection (no ORM rows needed), past autoflush
     connection = session.connection()
     for start in range(0, len(students), _CHUNK):
         rows = connection.execute(
-            select(*columns)
-            .where(
-                _TABLE.c.student_id.in_(students[start : start + _CHUNK]),
-                _TABLE.c.indicator_id.in_(indicators),
-            )
-            .order_by(*(_TABLE.c[c.key] for c in _ORDER))
+            _OBSERVED, {"students": students[start : start + _CHUNK], "indicators": indicators}
         )
         for course_id, *fields in rows:
             pair = (fields[1], fields[2])

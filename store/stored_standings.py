@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import cast
+from typing import Any, cast
 
-from sqlalchemy import String, Table, any_, bindparam, select
+from sqlalchemy import Select, String, Table, any_, bindparam, select
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session
 
@@ -37,38 +37,42 @@ class StoredStandings:
     courses: list[int] = field(default_factory=list)
 
 
+#: built once: a one-score update runs one of these every time, and building it cost more
+#: than running it
+_ALL = select(
+    _TABLE.c.id,
+    _TABLE.c.key,
+    _TABLE.c.value * 100,
+    _TABLE.c.status,
+    _TABLE.c.met,
+    _TABLE.c.input_hash,
+    _TABLE.c.observations,
+    _TABLE.c.courses,
+)
+_BY_KEY_ARRAY = _ALL.where(_TABLE.c.key == any_(bindparam("keys", type_=ARRAY(String))))
+_BY_KEY = _ALL.where(_TABLE.c.key.in_(bindparam("keys", expanding=True)))
+_BY_STUDENT = _ALL.where(_TABLE.c.student_id.in_(bindparam("students", expanding=True)))
+
+
 def load_stored(
     session: Session, *, keys: Sequence[str] | None, students: Iterable[int] | None
 ) -> StoredStandings:
     """The stored standings with these keys, else of these students (both None: all)."""
-    query = select(
-        _TABLE.c.id,
-        _TABLE.c.key,
-        _TABLE.c.value * 100,
-        _TABLE.c.status,
-        _TABLE.c.met,
-        _TABLE.c.input_hash,
-        _TABLE.c.observations,
-        _TABLE.c.courses,
-    )
     connection = session.connection()
+    batches: list[tuple[Select[Any], dict[str, Any]]]
     if keys is not None and connection.dialect.name == "postgresql":  # one array parameter
-        batches = [query.where(_TABLE.c.key == any_(bindparam("keys", list(keys), type_=ARRAY(String))))]
+        batches = [(_BY_KEY_ARRAY, {"keys": list(keys)})]
     elif keys is not None:
-        batches = [
-            query.where(_TABLE.c.key.in_(keys[k : k + _PER_QUERY])) for k in range(0, len(keys), _PER_QUERY)
-        ]
+        batches = [(_BY_KEY, {"keys": keys[k : k + _PER_QUERY]}) for k in range(0, len(keys), _PER_QUERY)]
     elif students is not None:
         ordered = sorted(set(students))
-        batches = [
-            query.where(_TABLE.c.student_id.in_(ordered[k : k + _PER_QUERY]))
-            for k in range(0, len(ordered), _PER_QUERY)
-        ]
+        chunks = [ordered[k : k + _PER_QUERY] for k in range(0, len(ordered), _PER_QUERY)]
+        batches = [(_BY_STUDENT, {"students": chunk}) for chunk in chunks]
     else:
-        batches = [query]
+        batches = [(_ALL, {})]
     stored = StoredStandings()
-    for batch in batches:
-        result = connection.execute(batch)
+    for batch, parameters in batches:
+        result = connection.execute(batch, parameters)
         rows = result.cursor.fetchall()  # plain values: none of SQLAlchemy's per-row processing
         result.close()
         for sid, key, value, status, met, digest, observations, courses in rows:
