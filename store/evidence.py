@@ -23,9 +23,11 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     bindparam,
+    delete,
     insert,
     select,
 )
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from mappings.evidence import Evidence, EvidenceStatus, Purpose
@@ -212,7 +214,19 @@ _FIND = select(
     *(_TABLE.c[name] for name in ("source", "source_ref", "indicator_id", "id", "student_id")),
     *(_TABLE.c[name] for name in ("status", "replaces_evidence_id", *_COMPARED)),
 ).where(_TABLE.c.source == bindparam("source"), _TABLE.c.source_ref.in_(bindparam("refs", expanding=True)))
-_ADD = insert(_TABLE).returning(_TABLE.c.source, _TABLE.c.source_ref, _TABLE.c.indicator_id, _TABLE.c.id)
+_KEY_COLUMNS = (_TABLE.c.source, _TABLE.c.source_ref, _TABLE.c.indicator_id)
+_ADD = insert(_TABLE).returning(*_KEY_COLUMNS, _TABLE.c.id)
+#: new ones inserted unless already stored (what conflicts is read and compared afterwards)
+_ADD_UNLESS_STORED = {
+    name: module.insert(_TABLE)
+    .on_conflict_do_nothing(index_elements=_KEY_COLUMNS)
+    .returning(*_KEY_COLUMNS, _TABLE.c.id)
+    for name, module in (("postgresql", postgresql), ("sqlite", sqlite))
+}
+#: a batch of at most this many is inserted first and read only where it conflicts: one new
+#: score is one statement. A larger batch is mostly a sync's re-pull of unchanged results,
+#: so it reads first and sends only what is new.
+_INSERT_FIRST = 8
 
 
 def _stored(session: Session, wanted: set[tuple[str, str, int]]) -> dict[tuple[str, str, int], _Stored]:
@@ -221,6 +235,8 @@ def _stored(session: Session, wanted: set[tuple[str, str, int]]) -> dict[tuple[s
     Read as columns, not as ORM rows: a batch of new or unchanged results never needs the
     objects.
     """
+    if not wanted:
+        return {}
     session.flush()  # the read goes through the connection, past autoflush
     by_source: dict[str, list[str]] = {}
     for source, ref, _ in sorted(wanted):
@@ -239,12 +255,28 @@ def _stored(session: Session, wanted: set[tuple[str, str, int]]) -> dict[tuple[s
     return found
 
 
-def _insert(session: Session, rows: list[dict[str, object]]) -> dict[tuple[str, str, int], int]:
-    """Insert new observations; their ids by (source, source_ref, indicator)."""
+def _insert(
+    session: Session, rows: list[dict[str, object]], *, unless_stored: bool = False
+) -> dict[tuple[str, str, int], int]:
+    """Insert new observations (`unless_stored`: those not stored yet); the ids of the rows
+    inserted, by (source, source_ref, indicator)."""
     if not rows:
         return {}
-    result = session.connection().execute(_ADD, rows)
+    connection = session.connection()
+    statement = _ADD_UNLESS_STORED[connection.dialect.name] if unless_stored else _ADD
+    result = connection.execute(statement, rows)
     return {(source, ref, indicator): evidence_id for source, ref, indicator, evidence_id in result}
+
+
+def _row_of(o: Observation) -> dict[str, object]:
+    """A new observation as the insert takes it."""
+    return {
+        "student_id": o.student_id,
+        "indicator_id": o.indicator_id,
+        "source": o.source,
+        "source_ref": o.source_ref,
+        **{field: getattr(o, field) for field in _COMPARED},
+    }
 
 
 def record_observations(session: Session, observations: Sequence[Observation]) -> set[StandingKey]:
@@ -253,34 +285,35 @@ def record_observations(session: Session, observations: Sequence[Observation]) -
     An unchanged re-pull changes nothing and returns no key. A changed score, date or
     purpose updates the row; a result that had been marked removed becomes active again.
     Observations are checked first: one bad observation refuses the batch, nothing stored.
-    New observations are inserted without ORM objects; a changed one is updated through its
-    ORM object, so a copy the session already holds shows the change.
+    New observations are inserted without ORM objects (a small batch before reading what
+    is stored, see `_INSERT_FIRST`); a changed one is updated through its ORM object, so a
+    copy the session already holds shows the change.
     """
     for observation in observations:
         _check(observation)
-    wanted = {(o.source, o.source_ref, o.indicator_id) for o in observations}
-    if len(wanted) != len(observations):
+    by_key = {(o.source, o.source_ref, o.indicator_id): o for o in observations}
+    if len(by_key) != len(observations):
         raise ProficiencyBridgeError("the batch names one (source, source_ref, indicator) twice")
-    stored = _stored(session, wanted)
-    changed: set[StandingKey] = set()
+    ids: dict[tuple[str, str, int], int] = {}
+    if len(observations) <= _INSERT_FIRST:
+        ids = _insert(session, [_row_of(o) for o in observations], unless_stored=True)
+    changed = {
+        StandingKey(o.student_id, o.indicator_id, o.course_id) for key, o in by_key.items() if key in ids
+    }
+    stored = _stored(session, by_key.keys() - ids.keys())
     new_rows: list[dict[str, object]] = []
     updates: dict[int, Observation] = {}
-    for o in observations:
-        found = stored.get((o.source, o.source_ref, o.indicator_id))
+    for key, o in by_key.items():
+        if key in ids:
+            continue
+        found = stored.get(key)
         new_key = StandingKey(o.student_id, o.indicator_id, o.course_id)
         if found is None:
-            new_rows.append(
-                {
-                    "student_id": o.student_id,
-                    "indicator_id": o.indicator_id,
-                    "source": o.source,
-                    "source_ref": o.source_ref,
-                    **{field: getattr(o, field) for field in _COMPARED},
-                }
-            )
+            new_rows.append(_row_of(o))
             changed.add(new_key)
             continue
         if found.student_id != o.student_id:
+            _forget(session, list(ids.values()))  # the batch stores nothing
             raise ProficiencyBridgeError(
                 f"observation {o.source}:{o.source_ref} was recorded for another student; "
                 "a source ref names one student's result"
@@ -291,8 +324,15 @@ def record_observations(session: Session, observations: Sequence[Observation]) -
         if differs or found.status is EvidenceStatus.REMOVED_AT_SOURCE:
             changed.update({StandingKey(found.student_id, o.indicator_id, found.course_id), new_key})
             updates[found.id] = o
-    ids = {key: found.id for key, found in stored.items()}
+    ids.update({key: found.id for key, found in stored.items()})
     ids.update(_insert(session, new_rows))
+    _update(session, updates)
+    _link_reassessments(session, observations, stored, ids, changed)
+    return changed
+
+
+def _update(session: Session, updates: dict[int, Observation]) -> None:
+    """Rewrite changed observations (by evidence id) through their ORM rows."""
     ordered = sorted(updates)
     for start in range(0, len(ordered), _CHUNK):
         for row in session.scalars(
@@ -303,8 +343,6 @@ def record_observations(session: Session, observations: Sequence[Observation]) -
                 setattr(row, field, getattr(o, field))
             row.status = EvidenceStatus.ACTIVE
     session.flush()
-    _link_reassessments(session, observations, stored, ids, changed)
-    return changed
 
 
 def _link_reassessments(
@@ -339,6 +377,12 @@ def _link_reassessments(
             row.replaces_evidence_id = target_id
             changed.add(row.key)
     session.flush()
+
+
+def _forget(session: Session, evidence_ids: list[int]) -> None:
+    """Delete rows this batch inserted before it was refused."""
+    if evidence_ids:
+        session.connection().execute(delete(_TABLE).where(_TABLE.c.id.in_(evidence_ids)))
 
 
 def _differs(stored: object, given: object) -> bool:

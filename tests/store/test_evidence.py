@@ -97,3 +97,34 @@ def test_exclusion_and_reassessment_links(database):
         x = body_of_evidence(session, s, other, c)[0]
         with pytest.raises(ProficiencyBridgeError, match="same student on the same indicator"):
             link_reassessment(session, retake.id, x.id)
+
+
+@pytest.mark.parametrize("batch", [1, 20], ids=["inserted first", "read first"])
+def test_new_changed_and_unchanged_results_in_one_batch(database, batch):
+    with database.begin() as session:
+        d = make_district(session)
+        s, pi, c = d.students[0], d.math_indicators[0], d.courses[0]
+        record_observations(
+            session, [observation(s, pi, c, 2, 1, "kept"), observation(s, pi, c, 2, 2, "old")]
+        )
+        others = [observation(s, d.math_indicators[1], c, 3, 3, f"more{n}") for n in range(batch - 1)]
+        repull = [observation(s, pi, c, 2, 1, "kept"), observation(s, pi, c, 4, 2, "old")]
+        assert record_observations(session, [*repull, observation(s, pi, None, 3, 4, "new"), *others]) == {
+            StandingKey(s, pi, c),
+            StandingKey(s, pi, None),
+            *({StandingKey(s, d.math_indicators[1], c)} if others else set()),
+        }
+        levels = [row.level for row in body_of_evidence(session, s, pi, None)]
+        assert levels == [Decimal("2.00"), Decimal("4.00"), Decimal("3.00")]
+
+
+@pytest.mark.parametrize("batch", [1, 20], ids=["inserted first", "read first"])
+def test_a_ref_recorded_for_another_student_refuses_the_batch(database, batch):
+    with database.begin() as session:
+        d = make_district(session)
+        s, other, pi, c = d.students[0], d.students[1], d.math_indicators[0], d.courses[0]
+        record_observations(session, [observation(s, pi, c, 2, 1, "theirs")])
+        new = [observation(other, pi, c, 3, 2, f"new{n}") for n in range(batch)]
+        with pytest.raises(ProficiencyBridgeError, match="recorded for another student"):
+            record_observations(session, [*new, observation(other, pi, c, 3, 2, "theirs")])
+        assert session.scalar(select(func.count()).select_from(EvidenceRow)) == 1
