@@ -53,7 +53,7 @@ def _fraction_text(value: Fraction) -> str:
     """An exact value, or ≈ four decimals when it does not stop there."""
     as_decimal = Decimal(value.numerator) / Decimal(value.denominator)
     four = as_decimal.quantize(Decimal("0.0001"))
-    if Fraction(four) == value:
+    if 10_000 % value.denominator == 0:  # four decimals hold it exactly (`value` is in lowest terms)
         return shown(four)
     return f"{shown(four)}…"
 
@@ -158,15 +158,19 @@ def decaying_values(levels: Sequence[Decimal], weight: Decimal) -> Iterator[Frac
     """d₁, d₂, … dₙ exactly, each from the one before: d₁ = s₁, dₖ = dₖ₋₁·(1−w) + sₖ·w.
 
     One pass, so explaining every step costs what the value alone does (recomputing each
-    prefix made it quadratic in the number of scores).
+    prefix made it quadratic in the number of scores). The running value is kept as a plain
+    numerator over a denominator and reduced once per step, when it is yielded: `Fraction`
+    arithmetic reduces after every operation, which cost more than the rest of explaining.
     """
-    w = Fraction(weight)
-    keep = 1 - w
-    running = Fraction(levels[0])
-    yield running
+    a, b = weight.as_integer_ratio()  # w = a/b
+    numerator, denominator = levels[0].as_integer_ratio()
+    yield Fraction(numerator, denominator)
     for level in levels[1:]:
-        running = running * keep + Fraction(level) * w
-        yield running
+        p, q = level.as_integer_ratio()  # s = p/q
+        # n/d·(b−a)/b + p/q·a/b, over d·b·q
+        numerator = numerator * (b - a) * q + p * a * denominator
+        denominator *= b * q
+        yield Fraction(numerator, denominator)
 
 
 def decaying_value(levels: Sequence[Decimal], weight: Decimal) -> Fraction:

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 from decimal import Decimal
+from fractions import Fraction
 
 import pytest
 from hypothesis import given, settings
@@ -22,6 +23,7 @@ from mappings.calculation import (
     weighted_average,
 )
 from mappings.evidence import Evidence, Purpose
+from mappings.methods import decaying_value, decaying_values
 from mappings.scale import default_scale
 from mappings.standing import Override, to_hundredths
 from pbridge.errors import CalculationError
@@ -77,6 +79,20 @@ def test_weighted_average_of_one_score_is_that_score():
 def test_decaying_average_two_scores():
     standing, _ = decaying_average(body([2, 4]), weight=D("0.5"), scale=SCALE)
     assert standing.value == D("3.00")
+
+
+@given(
+    levels=st.lists(st.integers(min_value=0, max_value=400), min_size=1, max_size=12),
+    weight=st.integers(min_value=1, max_value=99),
+)
+def test_each_decaying_step_is_the_recurrence_in_exact_fractions(levels, weight):
+    as_levels = [D(x).scaleb(-2) for x in levels]
+    w = Fraction(weight, 100)
+    expected = [Fraction(as_levels[0])]
+    for level in as_levels[1:]:
+        expected.append(expected[-1] * (1 - w) + Fraction(level) * w)
+    assert list(decaying_values(as_levels, D(weight).scaleb(-2))) == expected
+    assert decaying_value(as_levels, D(weight).scaleb(-2)) == expected[-1]
 
 
 def test_n_mastery_drops_below_mastery_and_waits_for_n():
