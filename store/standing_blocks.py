@@ -154,10 +154,10 @@ def dense(values: IntArray) -> tuple[IntArray, IntArray]:
 
 def _replaces_positions(col: EvidenceColumns, layout: IntArray, group: IntArray) -> IntArray:
     """For each row of a layout, the layout position of the row it replaces in its group, or -1."""
-    ids = col.id[layout]
     wanted = col.replaces[layout]
-    if len(ids) == 0:
-        return np.zeros(0, dtype=np.int64)
+    if not wanted.any():  # no reassessment among these rows (the usual case)
+        return np.full(len(layout), -1, dtype=np.int64)
+    ids = col.id[layout]
     order = np.argsort(ids, kind="stable")
     sorted_ids = ids[order]
     pos = np.clip(np.searchsorted(sorted_ids, wanted), 0, len(ids) - 1)
@@ -171,7 +171,7 @@ def _group_hashes(
 ) -> list[int]:
     """A 64-bit digest per group of which rows, in which order, with which levels, count."""
     with np.errstate(over="ignore"):
-        rank = np.arange(len(group)) - np.repeat(starts, np.diff(np.append(starts, len(group))))
+        rank = np.arange(len(group)) - starts[group]  # groups are numbered 0, 1, … in row order
         mixed = (
             col.id[layout].astype(np.uint64) * _PRIME
             ^ (col.level[layout].astype(np.uint64) + np.uint64(7)) * np.uint64(0xC2B2AE3D27D4EB4F)
