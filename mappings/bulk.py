@@ -190,7 +190,7 @@ def _decaying_average(g: IntArray, v: IntArray, starts: IntArray, n: IntArray, w
     rank = np.arange(len(g)) - np.repeat(starts, n)  # 0-based position in the group
     remaining = np.repeat(n, n) - 1 - rank  # how many scores come after this one
     coefficient = w * (1.0 - w) ** remaining
-    coefficient[rank == 0] = (1.0 - w) ** remaining[rank == 0]
+    coefficient[starts] = (1.0 - w) ** remaining[starts]  # each group's first score
     scaled = np.add.reduceat(coefficient * v, starts)
     out = np.floor(scaled + 0.5).astype(np.int64)
     for i in _ties(scaled):

@@ -168,8 +168,11 @@ class Rollups:
         m = self.members
         meets = np.array([centi(s.meets) for s in self.scales], dtype=np.int64)
         step = np.array([50 if s.half_points else 100 for s in self.scales], dtype=np.int64)
-        distinct_courses, rule = dense(self.course)
-        rules = [self.policies.of(c or None).rollup for c in distinct_courses.tolist()]
+        distinct_courses, course_index = dense(self.course)
+        of_course = [self.policies.of(c or None).rollup for c in distinct_courses.tolist()]
+        # one pass per distinct rule, not per course: most courses roll up as the district does
+        rules = list(dict.fromkeys(of_course))
+        rule = np.array([rules.index(r) for r in of_course], dtype=np.int64)[course_index]
         value = np.zeros(groups, dtype=np.int64)
         has = np.zeros(groups, dtype=np.bool_)
         met = np.zeros(groups, dtype=np.bool_)

@@ -276,12 +276,16 @@ class _IndicatorLayout:
         local = np.zeros(groups, dtype=np.int64)
         for b, combined in enumerate(buckets.tolist()):
             choice, min_observations = choices[combined // width]
-            in_bucket = bucket == b
-            members = int(in_bucket.sum())
-            local[in_bucket] = np.arange(members)
-            rows = in_bucket[group]
+            in_bucket: Any = slice(None)  # one bucket (the usual case): every group, no masks
+            members, rows, member_group = groups, in_bucket, group
+            if len(buckets) > 1:
+                in_bucket = bucket == b
+                members = int(in_bucket.sum())
+                local[in_bucket] = np.arange(members)
+                rows = in_bucket[group]
+                member_group = local[group[rows]]
             got = compute(
-                local[group[rows]],
+                member_group,
                 levels[rows],
                 counted[rows],
                 groups=members,
