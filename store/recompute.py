@@ -24,7 +24,7 @@ hold (`store.recompute_inputs`).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -42,7 +42,7 @@ from store.overrides import active_overrides, standing_key
 from store.recompute_inputs import Catalogue, Policies, load_catalogue, recompute_inputs, scale_for_indicator
 from store.rollup_blocks import IndicatorStandings, Rollups
 from store.standing_blocks import StandingBlock, indicator_blocks, level
-from store.standing_writes import StandingColumns, insert_standings, update_standings
+from store.standing_writes import StandingColumns, inserting_standings, remove_orphans, update_standings
 from store.standings import StandingKind, StandingStatus
 from store.stored_standings import StoredStandings, load_stored
 from store.types import utcnow
@@ -180,12 +180,23 @@ class _Writer:
         where = [stored.index.get(key) for key in written.key]
         new = [i for i, index in enumerate(where) if index is None]
         rewritten = [(i, index) for i, index in enumerate(where) if index is not None]
-        new_ids = iter(insert_standings(self.session, written.take(new)))
         update_standings(
             self.session,
             [stored.id[index] for _, index in rewritten],
             written.take([i for i, _ in rewritten]),
         )
+        # the report is built while PostgreSQL loads the new rows
+        with inserting_standings(self.session, written.take(new)) as new_ids:
+            return self._changes(written, where, stored, iter(new_ids))
+
+    @staticmethod
+    def _changes(
+        written: StandingColumns,
+        where: Sequence[int | None],
+        stored: StoredStandings,
+        new_ids: Iterator[int],
+    ) -> list[StandingChange]:
+        """The written standings whose value, status or verdict differ from what was stored."""
         changes = []
         for i, index in enumerate(where):
             value = None if written.value[i] is None else level(written.value[i])
@@ -251,7 +262,8 @@ def recompute(
     `keys` None recomputes one course (`course_id`) or, without it, everything. Only the
     standings that depend on the keys are computed (see the module docstring); only those
     whose inputs changed are written; only those whose value, status or verdict changed are
-    returned, oldest key first. The caller commits.
+    returned, oldest key first. A full recompute also removes the standings a deletion made
+    outside the product left behind. The caller commits.
     """
     # read first, so a course choice the district no longer allows is refused even when
     # there is nothing to recompute
@@ -281,6 +293,8 @@ def recompute(
     overrides = _overrides(session, students, inputs.overridden)
     blocks = indicator_blocks(col, catalogue, policies, overrides, wanted_keys)
     fed = _rollups_fed(blocks)
+    if pairs is None:
+        remove_orphans(session)  # the table keeps no foreign keys: see store.standings
     stored = load_stored(
         session, keys=_keys_needed(catalogue, blocks, fed) if small else None, students=students
     )

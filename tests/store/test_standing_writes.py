@@ -99,3 +99,14 @@ def test_a_failed_block_leaves_nothing_inserted(database):
         raise RuntimeError("the caller's own work failed")
     with database.begin() as session:
         assert session.scalars(select(StandingRow)).first() is None
+
+
+def test_a_full_recompute_sweeps_what_a_deletion_left(database):
+    d = _seeded(database)
+    with database.begin() as session:
+        session.execute(delete(User).where(User.id == d.students[0]))
+    with database.begin() as session:
+        recompute(session)
+    with database.begin() as session:
+        students = {student for student, _ in _standings(session)}
+    assert students == {d.students[1]}
