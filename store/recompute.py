@@ -27,6 +27,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import cache
 
 import numpy as np
 from sqlalchemy import select
@@ -48,6 +49,9 @@ from store.stored_standings import StoredStandings, load_stored
 from store.types import utcnow
 
 __all__ = ["StandingChange", "recompute", "scale_for_indicator"]
+
+#: levels by hundredths, each made once (a full recompute reports tens of thousands)
+_level = cache(level)
 
 #: a run of at most this many (student, indicator) pairs reads the observations themselves
 #: (for explanations) and the stored standings it needs by key
@@ -199,19 +203,20 @@ class _Writer:
         """The written standings whose value, status or verdict differ from what was stored."""
         changes = []
         for i, index in enumerate(where):
-            value = None if written.value[i] is None else level(written.value[i])
+            centi = written.value[i]
             status = written.status[i]
             old_value: Decimal | None = None
             old_status: StandingStatus | None = None
             if index is None:
                 standing_id = next(new_ids)
             else:
-                standing_id = stored.id[index]
-                stored_value = stored.value[index]
-                old_value = None if stored_value is None else level(stored_value)
+                stored_centi = stored.value[index]
                 old_status = stored.status[index]
-                if (old_value, old_status, stored.met[index]) == (value, status, written.met[i]):
+                if (stored_centi, old_status, stored.met[index]) == (centi, status, written.met[i]):
                     continue
+                standing_id = stored.id[index]
+                old_value = None if stored_centi is None else _level(stored_centi)
+            value = None if centi is None else _level(centi)
             changes.append(
                 StandingChange(
                     standing_id=standing_id,
