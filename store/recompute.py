@@ -18,8 +18,9 @@ also gets its full explanation from the explained path (and the bulk value is ch
 against it); a district-wide run may pass False, and an indicator's explanation is then
 built from the same evidence when a page first reads it.
 
-The catalogue and the policies come from this process's copy while their change stamps
-hold (`store.recompute_inputs`).
+The catalogue, the policies and which students have an active override come from this
+process's copy while their change stamps hold (`store.recompute_inputs`): a run for students
+without overrides reads none.
 """
 
 from __future__ import annotations
