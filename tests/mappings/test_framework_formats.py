@@ -77,7 +77,9 @@ def documents(draw: st.DrawFn) -> FrameworkDocument:
     numbers = itertools.count(1)
 
     def code() -> str:
-        return f"{draw(CODE_PART)}{next(numbers)}".strip()
+        # the number after the last dot is unique in the document: "1" + "2" and "" + "12"
+        # once made the same code twice
+        return f"{draw(CODE_PART)}.{next(numbers)}".strip()
 
     def indicators() -> tuple[PerformanceIndicator, ...]:
         return tuple(
