@@ -179,12 +179,6 @@ def _column_values(rows: StandingColumns, dialect: Dialect) -> list[list[Any]]:
     return out
 
 
-def insert_standings(session: Session, rows: StandingColumns) -> list[int]:
-    """Insert new standings; their ids, in the rows' order."""
-    with inserting_standings(session, rows) as ids:
-        return ids
-
-
 @contextmanager
 def inserting_standings(session: Session, rows: StandingColumns) -> Iterator[list[int]]:
     """Insert new standings, giving their ids (in the rows' order) before they are all in.

@@ -11,7 +11,7 @@ and checking four keys on each written row cost PostgreSQL more than the whole c
 (1.4 s of a 2.4 s load of 77 000 standings, measured). Nothing in the product deletes a user,
 course, indicator or standard (people are kept with their evidence, frameworks are
 versioned); standings left behind by a deletion made outside it are removed by the next full
-recompute (`remove_orphans`).
+recompute (`store.standing_writes.remove_orphans`).
 """
 
 from __future__ import annotations
