@@ -28,7 +28,6 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from functools import cache
 
 import numpy as np
 from sqlalchemy import select
@@ -50,9 +49,6 @@ from store.stored_standings import StoredStandings, load_stored
 from store.types import utcnow
 
 __all__ = ["StandingChange", "recompute", "scale_for_indicator"]
-
-#: levels by hundredths, each made once (a full recompute reports tens of thousands)
-_level = cache(level)
 
 #: a run of at most this many (student, indicator) pairs reads the observations themselves
 #: (for explanations) and the stored standings it needs by key
@@ -216,8 +212,8 @@ class _Writer:
                 if (stored_centi, old_status, stored.met[index]) == (centi, status, written.met[i]):
                     continue
                 standing_id = stored.id[index]
-                old_value = None if stored_centi is None else _level(stored_centi)
-            value = None if centi is None else _level(centi)
+                old_value = None if stored_centi is None else level(stored_centi)
+            value = None if centi is None else level(centi)
             changes.append(
                 StandingChange(
                     standing_id=standing_id,
