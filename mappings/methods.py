@@ -168,9 +168,9 @@ def decaying_values(levels: Sequence[Decimal], weight: Decimal) -> Iterator[Frac
     for level in levels[1:]:
         p, q = level.as_integer_ratio()  # s = p/q
         # n/d·(b−a)/b + p/q·a/b, over d·b·q
-        numerator = numerator * (b - a) * q + p * a * denominator
-        denominator *= b * q
-        yield Fraction(numerator, denominator)
+        step = Fraction(numerator * (b - a) * q + p * a * denominator, denominator * b * q)
+        numerator, denominator = step.numerator, step.denominator  # the next step starts reduced
+        yield step
 
 
 def decaying_value(levels: Sequence[Decimal], weight: Decimal) -> Fraction:
