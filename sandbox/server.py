@@ -12,6 +12,7 @@ platform is still busy with the launch that sent it there, as Moodle does in rea
 from __future__ import annotations
 
 import dataclasses
+import socket
 import threading
 import time
 from types import TracebackType
@@ -172,14 +173,34 @@ class RunningServer:
         self.stop()
 
 
-def serve(app: Flask, host: str = "127.0.0.1", port: int = 0) -> RunningServer:
-    """Serve `app` on a threaded werkzeug server (port 0: any free port) in the background.
+def listening_socket(host: str = "127.0.0.1") -> socket.socket:
+    """A socket bound to a free port and listening, for `serve(..., sock=)`.
+
+    An app whose settings name its own URL needs the port before it exists. Asking for a
+    free port and binding it later races every other bind and outbound connection on the
+    machine (a parallel test run lost that race); a socket held from the start cannot.
+    """
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind((host, 0))
+    sock.listen(128)
+    return sock
+
+
+def serve(
+    app: Flask, host: str = "127.0.0.1", port: int = 0, *, sock: socket.socket | None = None
+) -> RunningServer:
+    """Serve `app` on a threaded werkzeug server (port 0: any free port; `sock`: that
+    listening socket, see `listening_socket`) in the background.
 
     Any Flask app can be served this way (tests serve a stand-in tool's JWKS with it).
     When a sandbox app's state has no base URL yet, it becomes this server's URL, so issuer,
     endpoints and service URLs name the address the sandbox really answers on.
     """
-    server = make_server(host, port, app, threaded=True, request_handler=QuietHandler)
+    fd = None if sock is None else sock.fileno()
+    server = make_server(host, port, app, threaded=True, request_handler=QuietHandler, fd=fd)
+    if sock is not None:
+        sock.close()  # the server works on its own duplicate of the socket
     url = f"http://{host}:{server.port}"
     state: SandboxState | None = app.extensions.get("sandbox")
     if state is not None and not state.has_base_url:

@@ -21,10 +21,13 @@ from pbridge.wiring import Connection, connect
 from sandbox import RunningServer, SandboxState, serve
 from sandbox import create_app as create_sandbox
 from sandbox.seed import DemoSeed, seed_demo
+from sandbox.server import listening_socket
 from store.database import Database
 
 
 def free_port() -> int:
+    """A port free a moment ago, for servers started in another process; one started here
+    should hold its socket from the start instead (`sandbox.server.listening_socket`)."""
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return int(probe.getsockname()[1])
@@ -55,8 +58,8 @@ def running_stack(
 ) -> Iterator[Stack]:
     state = SandboxState.for_flavour(flavour)
     sandbox = serve(create_sandbox(state))
-    port = free_port()
-    tool_url = f"http://127.0.0.1:{port}"
+    tool_socket = listening_socket()
+    tool_url = f"http://127.0.0.1:{tool_socket.getsockname()[1]}"
     settings = Settings(
         database_url=database.url,
         secret_key="stack-secret-key-long-enough-to-be-real",
@@ -66,7 +69,7 @@ def running_stack(
         **({"launch_sync_minutes": 0} | (settings_changes or {})),
     )
     app = create_app(settings, database=database)
-    tool = serve(app, port=port)
+    tool = serve(app, sock=tool_socket)
     try:
         seed = seed_demo(state, students=26, assignments=12) if seeded else None
         with database.begin() as session:

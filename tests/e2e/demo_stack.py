@@ -20,18 +20,20 @@ from pbridge.wiring import connect
 from sandbox import SandboxState, serve
 from sandbox import create_app as create_sandbox
 from sandbox.seed import seed_demo
+from sandbox.server import listening_socket
 from store.database import Database
-from tests.stack import Browser, Stack, free_port
+from tests.stack import Browser, Stack
 
 
 @contextmanager
 def demo_stack(
     database: Database, *, flavour: str = "canvas", platform_host: str = "127.0.0.1"
 ) -> Iterator[Stack]:
-    sandbox_port, tool_port = free_port(), free_port()
+    sandbox_socket, tool_socket = listening_socket(), listening_socket()
+    sandbox_port = sandbox_socket.getsockname()[1]
     state = SandboxState.for_flavour(flavour, base_url=f"http://{platform_host}:{sandbox_port}")
-    sandbox = serve(create_sandbox(state), port=sandbox_port)
-    tool_url = f"http://127.0.0.1:{tool_port}"
+    sandbox = serve(create_sandbox(state), sock=sandbox_socket)
+    tool_url = f"http://127.0.0.1:{tool_socket.getsockname()[1]}"
     settings = Settings(
         database_url=database.url,
         secret_key="e2e-secret-key-long-enough-to-be-real",
@@ -40,7 +42,7 @@ def demo_stack(
         jwks_refetch_interval=0.0,
         launch_sync_minutes=0,
     )
-    tool = serve(create_app(settings, database=database), port=tool_port)
+    tool = serve(create_app(settings, database=database), sock=tool_socket)
     try:
         seed = seed_demo(state)
         with database.begin() as session:
