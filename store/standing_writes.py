@@ -2,8 +2,9 @@
 
 A recompute writes up to every standing of a district at once, so rows go to the database
 without the ORM: on PostgreSQL new rows are loaded with COPY (their ids taken from the
-sequence first) and many updates go through a temporary table and one UPDATE; on SQLite the
-driver runs one prepared statement over all rows and SQLite numbers new rows itself.
+sequence first), a few updates travel as one JSON array to one UPDATE and many go through a
+temporary table and one UPDATE; on SQLite the driver runs one prepared statement over all
+rows and SQLite numbers new rows itself.
 Values are converted the way the columns' SQLAlchemy types convert them, so a row written
 here reads back exactly like one written through the ORM.
 """
@@ -206,8 +207,11 @@ def update_standings(session: Session, ids: Sequence[int], rows: StandingColumns
         return
     _expire_loaded(session, ids)
     connection = session.connection()
-    if connection.dialect.name == "postgresql" and len(ids) > _UPDATES_BY_STATEMENT:
-        _copy_update(connection, ids, rows)
+    if connection.dialect.name == "postgresql":
+        if len(ids) > _UPDATES_BY_STATEMENT:
+            _copy_update(connection, ids, rows)
+        else:
+            _update_from_json(connection, ids, rows)
         return
     statements = _Statements.of(connection.dialect)
     columns = _column_values(rows, connection.dialect)
@@ -225,6 +229,52 @@ def update_standings(session: Session, ids: Sequence[int], rows: StandingColumns
             for row in range(len(ids))
         ]
     connection.exec_driver_sql(statements.update_sql, parameters)
+
+
+#: one UPDATE for a handful of rows, typed by the table itself: the rows travel as one JSON
+#: array that `json_populate_recordset` turns into standings records
+_ASSIGNMENTS = ", ".join(f"{name} = u.{name}" for name in COLUMNS)  # our own column names
+_JSON_UPDATE = (
+    f"UPDATE standings AS s SET {_ASSIGNMENTS} "  # noqa: S608
+    "FROM json_populate_recordset(NULL::standings, %s) AS u WHERE s.id = u.id"
+)
+
+
+def _update_from_json(connection: Connection, ids: Sequence[int], rows: StandingColumns) -> None:
+    """A few updates as one statement with one parameter: executing a prepared UPDATE per
+    row cost a one-score update more client time than everything the server did for it."""
+    at = rows.computed_at.astimezone(UTC).replace(tzinfo=None).isoformat(sep=" ")
+    records = [
+        {
+            "id": ids[i],
+            "key": rows.key[i],
+            "kind": _KIND_TEXT[rows.kind[i]],
+            "student_id": rows.student_id[i],
+            "course_id": rows.course_id[i],
+            "indicator_id": rows.indicator_id[i],
+            "standard_id": rows.standard_id[i],
+            "habit": rows.habit[i],
+            "status": _STATUS_TEXT[rows.status[i]],
+            "value": None if rows.value[i] is None else _centi_text(rows.value[i]),
+            "computed_value": None if rows.computed_value[i] is None else _centi_text(rows.computed_value[i]),
+            "met": rows.met[i],
+            "overridden": rows.overridden[i],
+            "method": rows.method[i],
+            "params": rows.params[i],
+            "min_observations": rows.min_observations[i],
+            "observations": rows.observations[i],
+            "courses": rows.courses[i],
+            "summary": rows.summary[i],
+            "explanation": rows.explanation[i],
+            "input_hash": rows.input_hash[i],
+            "computed_at": at,
+        }
+        for i in range(len(ids))
+    ]
+    driver = connection.connection.driver_connection
+    assert driver is not None
+    with driver.cursor() as cursor:
+        cursor.execute(_JSON_UPDATE, (json.dumps(records),))
 
 
 def _expire_loaded(session: Session, ids: Sequence[int]) -> None:

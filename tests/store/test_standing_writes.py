@@ -110,3 +110,40 @@ def test_a_full_recompute_sweeps_what_a_deletion_left(database):
     with database.begin() as session:
         students = {student for student, _ in _standings(session)}
     assert students == {d.students[1]}
+
+
+@pytest.mark.parametrize("by_statement", [True, False], ids=["one statement", "many rows"])
+def test_updated_rows_read_back_exactly_as_given(database, monkeypatch, by_statement):
+    """Both ways of updating (one statement for a few rows; on PostgreSQL a temporary table for
+    many) store every column as the ORM would, awkward text and nested JSON included."""
+    import store.standing_writes as writes
+
+    if not by_statement:
+        monkeypatch.setattr(writes, "_UPDATES_BY_STATEMENT", 0)
+    _seeded(database)
+    with database.begin() as session:
+        rows = list(session.scalars(select(StandingRow).order_by(StandingRow.key)))
+        ids = [row.id for row in rows]
+        columns = _as_columns(rows)
+        n = len(columns)
+        columns.value = [None if i % 3 == 0 else 100 + 25 * i for i in range(n)]
+        columns.computed_value = [375] * n
+        columns.met = [(None, True, False)[i % 3] for i in range(n)]
+        columns.summary = [f'tab\there, "quoted", back\\slash,\nnew line, é {i}' for i in range(n)]
+        columns.explanation = [{"steps": [{"text": "½ → 3", "n": i}], "nested": {"ok": 1}} for i in range(n)]
+        columns.params = [{"weight": "0.65"}] * n
+        columns.input_hash = [f"hash{i}" for i in range(n)]
+        writes.update_standings(session, ids, columns)
+    with database.begin() as session:
+        back = {row.id: row for row in session.scalars(select(StandingRow))}
+    for i, standing_id in enumerate(ids):
+        row = back[standing_id]
+        assert row.key == columns.key[i]
+        assert row.value == (None if columns.value[i] is None else writes._decimal(columns.value[i]))
+        assert str(row.computed_value) == "3.75"
+        assert row.met is columns.met[i]
+        assert row.summary == columns.summary[i]
+        assert row.explanation == columns.explanation[i]
+        assert row.params == {"weight": "0.65"}
+        assert row.input_hash == f"hash{i}"
+        assert row.status is columns.status[i] and row.kind is columns.kind[i]
