@@ -12,8 +12,9 @@ and id (`store.evidence_columns`) and computed by `mappings.bulk` and
 `mappings.bulk_rollup` (the same numbers as the explained path). Standings stay columns
 (`store.standing_blocks`, `store.rollup_blocks`) until the database write
 (`store.standing_writes`): no object per standing except those returned as changes. Only
-standings whose inputs changed are written, and only those whose value changed are
-returned, so the write-back pushes only changes. With `explain=True` each written standing
+standings whose inputs changed are written (and the indicator standings of the keys a caller
+names, whose explanation may show a change their value does not), and only those whose value
+changed are returned, so the write-back pushes only changes. With `explain=True` each written standing
 also gets its full explanation from the explained path (and the bulk value is checked
 against it); a district-wide run may pass False, and an indicator's explanation is then
 built from the same evidence when a page first reads it.
@@ -157,14 +158,18 @@ class _Writer:
         *,
         explain: bool,
         rollups: Rollups | None,
+        rewrite: frozenset[str] = frozenset(),
     ) -> list[StandingChange]:
-        """Insert new standings, update those whose inputs changed; return value changes."""
+        """Insert new standings, update those whose inputs changed or whose key is in
+        `rewrite`; return value changes."""
         picked: list[tuple[StandingBlock, list[int]]] = []
         for block in blocks:
             rows = [
                 row
                 for row, (key, digest) in enumerate(zip(block.key, block.input_hash, strict=True))
-                if (index := stored.index.get(key)) is None or stored.input_hash[index] != digest
+                if (index := stored.index.get(key)) is None
+                or stored.input_hash[index] != digest
+                or key in rewrite
             ]
             picked.append((block, rows))
         if explain:
@@ -311,4 +316,17 @@ def recompute(
         )
         blocks = [*blocks, *rollups.blocks]
     writer = _Writer(session, catalogue=catalogue, policies=policies, overrides=overrides, observed=observed)
-    return writer.write(blocks, stored, explain=explain, rollups=rollups)
+    rewrite = _explained_anew(wanted_keys) if keys is not None and wanted_keys else frozenset()
+    return writer.write(blocks, stored, explain=explain, rollups=rollups, rewrite=rewrite)
+
+
+def _explained_anew(keys: set[StandingKey]) -> frozenset[str]:
+    """The indicator standings whose evidence the caller changed: rewritten even when their
+    input digest holds, which covers only what the value depends on. A left-out observation's
+    reason (formative, then excluded, then removed at its source) or a date can change without
+    the value, and the stored explanation shows them."""
+    return frozenset(
+        standing_key("indicator", k.student_id, scope, k.indicator_id)
+        for k in keys
+        for scope in (k.course_id, None)
+    )

@@ -12,7 +12,7 @@ from mappings.policy import CourseChoice, Policy
 from mappings.rollup import RollupRule
 from mappings.verification import IndicatorBody, VerificationRule
 from store import standing_writes
-from store.evidence import StandingKey, mark_removed, record_observations
+from store.evidence import EvidenceRow, StandingKey, exclude_evidence, mark_removed, record_observations
 from store.overrides import active_overrides, set_override
 from store.policies import all_policies, set_course_choice, set_district_policy
 from store.recompute import recompute
@@ -125,6 +125,30 @@ def test_an_unchanged_repull_changes_nothing(database):
         seed(session)
         recompute(session)
         assert recompute(session) == []
+
+
+def test_a_change_the_value_does_not_see_still_reaches_the_stored_explanation(database):
+    """Excluding or removing formative work leaves the value as it was, but the stored
+    explanation must say why that work is left out now."""
+    with database.begin() as session:
+        d = seed(session)
+        recompute(session)
+    s0, pi2, c0 = d.students[0], d.math_indicators[1], d.courses[0]
+    key = f"indicator:{s0}:{c0}:{pi2}"
+
+    def reason_for_a4(session) -> str:
+        (line,) = [line for line in rows(session)[key].explanation["left_out"] if line["ref"] == str(a4)]
+        return str(line["reason"])
+
+    with database.begin() as session:
+        a4 = session.scalars(select(EvidenceRow.id).where(EvidenceRow.source_ref == "a4")).one()
+        assert "formative" in reason_for_a4(session)
+        keys = exclude_evidence(session, a4, by_user_id=d.teacher, reason="copied from a friend")
+        assert recompute(session, keys) == []  # nothing a gradebook shows has changed
+        assert "copied from a friend" in reason_for_a4(session)
+        recompute(session, mark_removed(session, "ags", ["a4"]))
+        assert "removed at its source" in reason_for_a4(session)
+        assert rows(session)[key].value == D("3.00")
 
 
 def test_overrides_are_reported_with_the_method_value(database):
