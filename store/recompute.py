@@ -14,10 +14,10 @@ and id (`store.evidence_columns`) and computed by `mappings.bulk` and
 (`store.standing_writes`): no object per standing except those returned as changes. Only
 standings whose inputs changed are written (and the indicator standings of the keys a caller
 names, whose explanation may show a change their value does not), and only those whose value
-changed are returned, so the write-back pushes only changes. With `explain=True` each written standing
-also gets its full explanation from the explained path (and the bulk value is checked
-against it); a district-wide run may pass False, and an indicator's explanation is then
-built from the same evidence when a page first reads it.
+changed are returned, so the write-back pushes only changes. With `explain=True` each
+written standing also gets its full explanation from the explained path (and the bulk value
+is checked against it); a district-wide run may pass False, and an indicator's explanation
+is then built from the same evidence when a page first reads it.
 
 The catalogue, the policies and which students have an active override come from this
 process's copy while their change stamps hold (`store.recompute_inputs`): a run for students
