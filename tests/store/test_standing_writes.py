@@ -1,4 +1,5 @@
-"""The standings table keeps no foreign keys; what a deletion leaves behind is swept away."""
+"""Writing standings in bulk: rows read back as written, and, as the table keeps no foreign
+keys, what a deletion leaves behind is swept away."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import pytest
 from sqlalchemy import delete, select
 
 from mappings.policy import Policy
+from store import standing_writes as writes
 from store.evidence import record_observations
 from store.people import Course, User
 from store.policies import set_district_policy
@@ -116,8 +118,6 @@ def test_a_full_recompute_sweeps_what_a_deletion_left(database):
 def test_updated_rows_read_back_exactly_as_given(database, monkeypatch, by_statement):
     """Both ways of updating (one statement for a few rows; on PostgreSQL a temporary table for
     many) store every column as the ORM would, awkward text and nested JSON included."""
-    import store.standing_writes as writes
-
     if not by_statement:
         monkeypatch.setattr(writes, "_UPDATES_BY_STATEMENT", 0)
     _seeded(database)
