@@ -25,7 +25,7 @@ from store.standings import (
     standing_evidence,
     student_standings,
 )
-from tests.store.district import make_district, observation
+from tests.store.district import START, make_district, observation
 from tests.store.varied_district import COMPARED, later_changes, policy, standings, varied_district, weighted
 
 D = Decimal
@@ -149,6 +149,22 @@ def test_a_change_the_value_does_not_see_still_reaches_the_stored_explanation(da
         recompute(session, mark_removed(session, "ags", ["a4"]))
         assert "removed at its source" in reason_for_a4(session)
         assert rows(session)[key].value == D("3.00")
+
+
+def test_a_corrected_date_reaches_the_stored_explanation(database):
+    """An LMS that corrects a due date moves the evidence's assessed date; here the value and
+    the order stay (a day earlier, still before the formative work), and the explanation
+    must show the new date."""
+    with database.begin() as session:
+        d = seed(session)
+        recompute(session)
+    s0, pi2, c0 = d.students[0], d.math_indicators[1], d.courses[0]
+    key = f"indicator:{s0}:{c0}:{pi2}"
+    with database.begin() as session:
+        keys = record_observations(session, [observation(s0, pi2, c0, 3, 0, "a3")])  # was day 1
+        assert recompute(session, keys) == []
+        (used,) = rows(session)[key].explanation["used"]
+        assert used["assessed_at"].startswith(START.date().isoformat())
 
 
 def test_overrides_are_reported_with_the_method_value(database):
