@@ -244,18 +244,12 @@ def _update_from_json(connection: Connection, ids: Sequence[int], rows: Standing
     """A few updates as one statement with one parameter: executing a prepared UPDATE per
     row cost a one-score update more client time than everything the server did for it.
     Values go as COPY writes them (the same text the columns' types read)."""
-    at = rows.computed_at.astimezone(UTC).replace(tzinfo=None).isoformat(sep=" ")
-    as_text: dict[str, Callable[[Any], Any]] = {
-        "kind": _KIND_TEXT.__getitem__,
-        "status": _STATUS_TEXT.__getitem__,
-        "value": _centi_or_none,
-        "computed_value": _centi_or_none,
-    }
+    at = _computed_at_text(rows)
     columns: list[Sequence[Any]] = [ids]
     for name in COLUMNS:
         if name == "computed_at":
             columns.append([at] * len(ids))
-        elif (convert := as_text.get(name)) is not None:
+        elif (convert := _AS_TEXT.get(name)) is not None:
             columns.append([convert(v) for v in getattr(rows, name)])
         else:
             columns.append(getattr(rows, name))
@@ -265,10 +259,6 @@ def _update_from_json(connection: Connection, ids: Sequence[int], rows: Standing
     assert driver is not None
     with driver.cursor() as cursor:
         cursor.execute(_JSON_UPDATE, (json.dumps(records),))
-
-
-def _centi_or_none(centi: int | None) -> str | None:
-    return None if centi is None else _centi_text(centi)
 
 
 def _expire_loaded(session: Session, ids: Sequence[int]) -> None:
@@ -342,6 +332,24 @@ def _centi_text(centi: int) -> str:
     return str(_decimal(centi))
 
 
+def _centi_or_none(centi: int | None) -> str | None:
+    return None if centi is None else _centi_text(centi)
+
+
+#: the columns whose values the JSON update sends as COPY writes them
+_AS_TEXT: dict[str, Callable[[Any], Any]] = {
+    "kind": _KIND_TEXT.__getitem__,
+    "status": _STATUS_TEXT.__getitem__,
+    "value": _centi_or_none,
+    "computed_value": _centi_or_none,
+}
+
+
+def _computed_at_text(rows: StandingColumns) -> str:
+    """The rows' stamp as the column stores it: UTC, without a zone."""
+    return rows.computed_at.astimezone(UTC).replace(tzinfo=None).isoformat(sep=" ")
+
+
 def _copy_chunks(rows: StandingColumns, ids: Sequence[int]) -> Iterator[str]:
     """The rows in COPY's text format, id first, a chunk of lines at a time."""
     null = _COPY_NULL
@@ -355,7 +363,7 @@ def _copy_chunks(rows: StandingColumns, ids: Sequence[int]) -> Iterator[str]:
             found = done[(method, id(params), minimum)] = f"{escaped[0]}\t{escaped[1]}\t{minimum}"
         rule_text.append(found)
     explanation = [null if e is None else json.dumps(e).translate(_COPY_ESCAPES) for e in rows.explanation]
-    at = rows.computed_at.astimezone(UTC).replace(tzinfo=None).isoformat(sep=" ")
+    at = _computed_at_text(rows)
     columns = (
         ids,
         _copy_texts(rows.key),
