@@ -18,13 +18,14 @@ from __future__ import annotations
 import uuid
 import weakref
 from collections.abc import Iterable
-from typing import Any, cast
+from typing import Any
 
-from sqlalchemy import Engine, String, Table, event, inspect, select
+from sqlalchemy import Engine, String, event, inspect
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Mapped, ORMExecuteState, Session, UOWTransaction, mapped_column
 
 from store.base import Base
+from store.driver import driver_cursor, session_connection
 from store.frameworks import Framework, GraduationStandard, PerformanceIndicator, ScaleLevel
 from store.overrides import StandingOverride
 from store.people import Course
@@ -56,8 +57,8 @@ class ChangeStamp(Base):
     token: Mapped[str] = mapped_column(String(40))
 
 
-#: built once: every run reads the stamps, and building the statement cost more than running it
-_READ = select(cast(Table, ChangeStamp.__table__).c.name, cast(Table, ChangeStamp.__table__).c.token)
+#: every run reads the stamps, on the driver's own cursor (see `store.driver`)
+_READ = "SELECT name, token FROM change_stamps"
 
 
 _PRESENT: weakref.WeakKeyDictionary[Engine, bool] = weakref.WeakKeyDictionary()
@@ -77,8 +78,9 @@ def read_stamps(session: Session) -> dict[str, str]:
     """The current stamps by area (an area never changed since the table was made has none)."""
     if not _available(session):
         return {}
-    session.flush()  # pending changes replace their stamps first (the read goes past autoflush)
-    return {name: token for name, token in session.connection().execute(_READ)}
+    # pending changes replace their stamps first
+    with driver_cursor(session_connection(session)) as cursor:
+        return {name: token for name, token in cursor.execute(_READ).fetchall()}
 
 
 def replace_stamps(session: Session, names: Iterable[str]) -> None:

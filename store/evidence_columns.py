@@ -12,16 +12,18 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from datetime import UTC
 from decimal import Decimal
 from typing import Any, cast
 
 import numpy as np
-from sqlalchemy import BigInteger, Table, bindparam, case, func, select
+from sqlalchemy import BigInteger, Connection, Table, bindparam, case, func, select
 from sqlalchemy import cast as sql_cast
 from sqlalchemy.orm import Session
 
 from mappings.bulk import IntArray
 from mappings.evidence import Evidence, EvidenceStatus, Purpose
+from store.driver import driver_cursor, is_postgresql, session_connection
 from store.evidence import EVIDENCE_COLUMNS, EvidenceRow, evidence_of
 
 _TABLE = cast(Table, EvidenceRow.__table__)
@@ -119,11 +121,9 @@ def _copy_chunks(session: Session, query: Any) -> Iterator[np.ndarray]:
     """The query's rows by PostgreSQL binary COPY, parsed by numpy as they stream in."""
     connection = session.connection()
     sql = str(query.compile(dialect=connection.dialect, compile_kwargs={"literal_binds": True}))
-    driver = connection.connection.driver_connection
-    assert driver is not None
     pending = bytearray()
     started = False
-    with driver.cursor() as cursor, cursor.copy(f"COPY ({sql}) TO STDOUT (FORMAT BINARY)") as copy:
+    with driver_cursor(connection) as cursor, cursor.copy(f"COPY ({sql}) TO STDOUT (FORMAT BINARY)") as copy:
         for block in copy:
             pending += block
             if not started:
@@ -190,6 +190,19 @@ _OBSERVED = (
     )
     .order_by(*(_TABLE.c[c.key] for c in _ORDER))
 )
+#: the same on PostgreSQL's driver (see `store.driver`): two array parameters, and the three
+#: conversions SQLAlchemy would make done by `_observed_row`
+_OBSERVED_ON_POSTGRESQL = (
+    f"SELECT course_id, {', '.join(c.key for c in EVIDENCE_COLUMNS)} FROM evidence "  # noqa: S608
+    "WHERE student_id = ANY(%s) AND indicator_id = ANY(%s) "
+    f"ORDER BY {', '.join(c.key for c in _ORDER)}"
+)
+_ASSESSED_AT = [c.key for c in EVIDENCE_COLUMNS].index("assessed_at")
+_PURPOSE = [c.key for c in EVIDENCE_COLUMNS].index("purpose")
+_STATUS = [c.key for c in EVIDENCE_COLUMNS].index("status")
+#: by stored value (a dictionary is quicker than calling the enum)
+_PURPOSES = {p.value: p for p in Purpose}
+_STATUSES = {s.value: s for s in EvidenceStatus}
 
 
 def load_observed(
@@ -201,19 +214,36 @@ def load_observed(
     indicators = sorted({i for _, i in pairs})
     bodies: dict[tuple[int, int], list[Observed]] = defaultdict(list)
     table: list[tuple[int, ...]] = []
-    session.flush()  # read through the connection (no ORM rows needed), past autoflush
-    connection = session.connection()
+    connection = session_connection(session)  # no ORM rows needed
     for start in range(0, len(students), _CHUNK):
-        rows = connection.execute(
-            _OBSERVED, {"students": students[start : start + _CHUNK], "indicators": indicators}
-        )
-        for course_id, *fields in rows:
+        chunk = students[start : start + _CHUNK]
+        for course_id, *fields in _observed_rows(connection, chunk, indicators):
             pair = (fields[1], fields[2])
             if pair not in pairs:
                 continue
             bodies[pair].append(Observed(course_id, evidence_of(*fields)))
             table.append(_column_row(course_id, fields))
     return dict(bodies), EvidenceColumns.of(np.array(table, dtype=np.int64).reshape(-1, _WIDTH))
+
+
+def _observed_rows(connection: Connection, students: list[int], indicators: list[int]) -> list[Any]:
+    """(course_id, *EVIDENCE_COLUMNS) rows of these students and indicators, as SQLAlchemy
+    would give them."""
+    if not is_postgresql(connection):
+        return list(connection.execute(_OBSERVED, {"students": students, "indicators": indicators}))
+    with driver_cursor(connection) as cursor:
+        rows = cursor.execute(_OBSERVED_ON_POSTGRESQL, (students, indicators)).fetchall()
+    return [_observed_row(row) for row in rows]
+
+
+def _observed_row(row: tuple[Any, ...]) -> list[Any]:
+    """A driver's row with the types the mapped columns give (naive UTC times become aware,
+    purposes and statuses their enums)."""
+    converted = list(row)
+    converted[1 + _ASSESSED_AT] = row[1 + _ASSESSED_AT].replace(tzinfo=UTC)
+    converted[1 + _PURPOSE] = _PURPOSES[row[1 + _PURPOSE]]
+    converted[1 + _STATUS] = _STATUSES[row[1 + _STATUS]]
+    return converted
 
 
 def _column_row(course_id: int | None, fields: Sequence[Any]) -> tuple[int, ...]:

@@ -27,6 +27,7 @@ from psycopg.copy import QueuedLibpqWriter
 from sqlalchemy import Connection, Dialect, Table, bindparam, delete, insert, or_, select, update
 from sqlalchemy.orm import Session
 
+from store.driver import driver_cursor
 from store.frameworks import GraduationStandard, PerformanceIndicator
 from store.people import Course, User
 from store.standings import StandingKind, StandingRow, StandingStatus
@@ -255,9 +256,7 @@ def _update_from_json(connection: Connection, ids: Sequence[int], rows: Standing
             columns.append(getattr(rows, name))
     names = ("id", *COLUMNS)
     records = [dict(zip(names, values, strict=True)) for values in zip(*columns, strict=True)]
-    driver = connection.connection.driver_connection
-    assert driver is not None
-    with driver.cursor() as cursor:
+    with driver_cursor(connection) as cursor:
         cursor.execute(_JSON_UPDATE, (json.dumps(records),))
 
 
@@ -285,16 +284,13 @@ def _sqlite_insert(connection: Connection, rows: StandingColumns) -> list[int]:
     order = [COLUMNS.index(name) for name in statements.insert_order]
     values = [tuple(row[i] for i in order) for row in zip(*columns, strict=True)]
     sql = statements.insert_sql
-    cursor = connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
-    try:
+    with driver_cursor(connection) as cursor:
         cursor.execute(sql, values[0])
         first = cursor.lastrowid
         cursor.executemany(sql, values[1:])
         found = dict(
             (key, sid) for sid, key in cursor.execute("SELECT id, key FROM standings WHERE id >= ?", (first,))
         )
-    finally:
-        cursor.close()
     if len(found) != len(rows) or any(key not in found for key in rows.key):
         found = _ids_by_key(connection, rows.key)
     return [found[key] for key in rows.key]
@@ -398,10 +394,11 @@ def _copy_chunks(rows: StandingColumns, ids: Sequence[int]) -> Iterator[str]:
 def _copy(connection: Connection, table: str, rows: StandingColumns, ids: Sequence[int]) -> Iterator[None]:
     """COPY the rows in: psycopg's worker thread sends them while the next chunk is
     formatted, and the server loads them until the block ends."""
-    driver = connection.connection.driver_connection
-    assert driver is not None
     statement = f"COPY {table} (id, {', '.join(COLUMNS)}) FROM STDIN"
-    with driver.cursor() as cursor, cursor.copy(statement, writer=QueuedLibpqWriter(cursor)) as copy:
+    with (
+        driver_cursor(connection) as cursor,
+        cursor.copy(statement, writer=QueuedLibpqWriter(cursor)) as copy,
+    ):
         for chunk in _copy_chunks(rows, ids):
             copy.write(chunk)
         yield
@@ -409,9 +406,7 @@ def _copy(connection: Connection, table: str, rows: StandingColumns, ids: Sequen
 
 def _new_ids(connection: Connection, count: int) -> list[int]:
     """Ids from the sequence up front: safe beside other writers, and known before COPY."""
-    driver = connection.connection.driver_connection
-    assert driver is not None
-    with driver.cursor() as cursor:
+    with driver_cursor(connection) as cursor:
         # the sequence's name resolved once: per row it costs more than the ids themselves
         cursor.execute("SELECT pg_get_serial_sequence('standings', 'id')")
         (sequence,) = cursor.fetchone() or (None,)

@@ -1,20 +1,20 @@
 """The stored standings a recompute compares with and rolls up from, read as plain columns.
 
-A district-wide run reads every standing; a small run only those it needs, by key (one array
-parameter on PostgreSQL). The rows skip SQLAlchemy's per-row processing: values come back in
-hundredths, statuses as their enum.
+A district-wide run reads every standing; a small run only those it needs, by key, on the
+driver's own cursor (see `store.driver`). The rows skip SQLAlchemy's per-row processing:
+values come back in hundredths, statuses as their enum.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, cast
 
-from sqlalchemy import Select, String, Table, any_, bindparam, select
-from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy import Select, Table, bindparam, select
 from sqlalchemy.orm import Session
 
+from store.driver import driver_cursor, is_postgresql
 from store.standings import StandingRow, StandingStatus
 
 _TABLE = cast(Table, StandingRow.__table__)
@@ -49,8 +49,11 @@ _ALL = select(
     _TABLE.c.observations,
     _TABLE.c.courses,
 )
-_BY_KEY_ARRAY = _ALL.where(_TABLE.c.key == any_(bindparam("keys", type_=ARRAY(String))))
-_BY_KEY = _ALL.where(_TABLE.c.key.in_(bindparam("keys", expanding=True)))
+#: the same on the driver, by key, for a small run such as a one-score update (our own
+#: column names): one array parameter on PostgreSQL, a list of places on SQLite
+_BY_KEY = (
+    "SELECT id, key, value * 100, status, met, input_hash, observations, courses FROM standings WHERE key "
+)
 _BY_STUDENT = _ALL.where(_TABLE.c.student_id.in_(bindparam("students", expanding=True)))
 
 
@@ -59,29 +62,46 @@ def load_stored(
 ) -> StoredStandings:
     """The stored standings with these keys, else of these students (both None: all)."""
     connection = session.connection()
+    stored = StoredStandings()
+    if keys is not None:
+        with driver_cursor(connection) as cursor:
+            for statement, values in _by_key(keys, postgresql=is_postgresql(connection)):
+                _add(stored, cursor.execute(statement, values).fetchall())
+        return stored
     batches: list[tuple[Select[Any], dict[str, Any]]]
-    if keys is not None and connection.dialect.name == "postgresql":  # one array parameter
-        batches = [(_BY_KEY_ARRAY, {"keys": list(keys)})]
-    elif keys is not None:
-        batches = [(_BY_KEY, {"keys": keys[k : k + _PER_QUERY]}) for k in range(0, len(keys), _PER_QUERY)]
-    elif students is not None:
+    if students is not None:
         ordered = sorted(set(students))
         chunks = [ordered[k : k + _PER_QUERY] for k in range(0, len(ordered), _PER_QUERY)]
         batches = [(_BY_STUDENT, {"students": chunk}) for chunk in chunks]
     else:
         batches = [(_ALL, {})]
-    stored = StoredStandings()
     for batch, parameters in batches:
         result = connection.execute(batch, parameters)
         rows = result.cursor.fetchall()  # plain values: none of SQLAlchemy's per-row processing
         result.close()
-        for sid, key, value, status, met, digest, observations, courses in rows:
-            stored.index[key] = len(stored.id)
-            stored.id.append(int(sid))
-            stored.value.append(None if value is None else round(value))
-            stored.status.append(_STATUS[status])
-            stored.met.append(None if met is None else bool(met))
-            stored.input_hash.append(digest)
-            stored.observations.append(int(observations))
-            stored.courses.append(int(courses))
+        _add(stored, rows)
     return stored
+
+
+def _by_key(keys: Sequence[str], *, postgresql: bool) -> Iterator[tuple[str, Sequence[Any]]]:
+    """The statements that read these keys: one array parameter on PostgreSQL; on SQLite, a
+    list of places per `_PER_QUERY` keys, under its limit on parameters."""
+    if postgresql:
+        yield f"{_BY_KEY} = ANY(%s)", (list(keys),)
+        return
+    for k in range(0, len(keys), _PER_QUERY):
+        chunk = keys[k : k + _PER_QUERY]
+        yield f"{_BY_KEY} IN ({', '.join('?' * len(chunk))})", chunk
+
+
+def _add(stored: StoredStandings, rows: Sequence[Sequence[Any]]) -> None:
+    """Append rows of (id, key, value in hundredths, status, met, digest, observations, courses)."""
+    for sid, key, value, status, met, digest, observations, courses in rows:
+        stored.index[key] = len(stored.id)
+        stored.id.append(int(sid))
+        stored.value.append(None if value is None else round(value))
+        stored.status.append(_STATUS[status])
+        stored.met.append(None if met is None else bool(met))
+        stored.input_hash.append(digest)
+        stored.observations.append(int(observations))
+        stored.courses.append(int(courses))
