@@ -90,6 +90,54 @@ def test_full_recompute_writes_indicators_rollups_and_verification(database):
     assert f"indicator:{s1}:{c0}:{pi1}" in got
 
 
+def _reported(session) -> dict[str, dict[str, object]]:
+    """What a change reports of each stored standing, by key."""
+    return {
+        r.key: {
+            "standing_id": r.id,
+            "key": r.key,
+            "kind": r.kind,
+            "student_id": r.student_id,
+            "course_id": r.course_id,
+            "indicator_id": r.indicator_id,
+            "standard_id": r.standard_id,
+            "habit": r.habit,
+            "value": r.value,
+            "status": r.status,
+            "comment": r.summary,
+        }
+        for r in session.scalars(select(StandingRow))
+    }
+
+
+def test_each_change_describes_the_standing_it_reports(database):
+    """Every field of every change, against the row written: changes are made by position,
+    and two fields swapped could still type-check."""
+    with database.begin() as session:
+        d = seed(session)
+        first = recompute(session)
+    with database.begin() as session:
+        written = _reported(session)
+        s0, pi1, c0 = d.students[0], d.math_indicators[0], d.courses[0]
+        keys = record_observations(session, [observation(s0, pi1, c0, 4, 9, "a7")])
+        second = recompute(session, keys)
+    with database.begin() as session:
+        rewritten = _reported(session)
+    assert len(first) == len(written) and second
+    assert {c.kind for c in first} == set(StandingKind)
+    for changes, old, new in ((first, {}, written), (second, written, rewritten)):
+        for change in changes:
+            row, was = dict(new[change.key]), old.get(change.key)
+            value, status = row.pop("value"), row.pop("status")
+            assert change._asdict() == {
+                **row,
+                "old_value": None if was is None else was["value"],
+                "new_value": value,
+                "old_status": None if was is None else was["status"],
+                "new_status": status,
+            }
+
+
 def test_a_new_score_touches_only_the_standings_that_depend_on_it(database):
     with database.begin() as session:
         d = seed(session)
