@@ -70,7 +70,9 @@ class Observed:
     evidence: Evidence
 
 
-def _columns_query() -> Any:
+def columns_query() -> Any:
+    """Every observation as nine bigints in `EvidenceColumns`' order, in the methods' order
+    (also what `benchmarks.engine` times the server alone sending)."""
     level = func.round(EvidenceRow.level * 100)
     return select(
         sql_cast(EvidenceRow.id, BigInteger),
@@ -158,7 +160,7 @@ def _parse_rows(pending: bytearray) -> np.ndarray:
 
 def load_evidence_columns(session: Session, pairs: set[tuple[int, int]] | None) -> EvidenceColumns:
     """The evidence of these (student, indicator) pairs (None: all), as ordered int columns."""
-    query = _columns_query()
+    query = columns_query()
     if pairs is None:
         postgres = session.connection().dialect.name == "postgresql"
         chunks = list((_copy_chunks if postgres else _fetch)(session, query))
@@ -247,7 +249,7 @@ def _observed_row(row: tuple[Any, ...]) -> list[Any]:
 
 
 def _column_row(course_id: int | None, fields: Sequence[Any]) -> tuple[int, ...]:
-    """One observation in the columns' layout (see `_columns_query`)."""
+    """One observation in the columns' layout (see `columns_query`)."""
     (evidence_id, student_id, indicator_id, level, _at, purpose, _source, _attempt) = fields[:8]
     replaces, excluded, status = fields[8], fields[11], fields[13]
     return (
