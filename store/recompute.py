@@ -59,10 +59,11 @@ _SMALL_RUN = 2000
 class StandingChange(NamedTuple):
     """One standing whose reported value or status changed: what the write-back pushes.
 
-    A named tuple, not a frozen dataclass: a district's first full recompute reports every
-    standing, and a frozen dataclass of these fields took 8.6 µs to make by keyword (its
-    `__init__` sets each field through `object.__setattr__`) where this takes 0.9 µs by
-    position, a quarter of the client's time in such a run (measured with py-spy).
+    A named tuple made by position, not a frozen dataclass made by keyword: a district's first
+    full recompute reports every standing, and the dataclass took 4.5 µs to make (its
+    `__init__` sets each field through `object.__setattr__`; best of five, quiet machine)
+    where this takes 0.8 µs. The values-only recompute of 240,000 evidence rows spent 2.4 s
+    of client CPU before, 1.9 s after.
     """
 
     standing_id: int
