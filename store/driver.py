@@ -6,7 +6,7 @@ standings by key): for them SQLAlchemy's work per statement (an execution contex
 parameter processing, a result wrapper that asks the driver to describe every column) cost
 more client time than the server took to answer. Measured with callgrind, which counts
 instructions and so does not change with the machine's load: 11.4 M instructions per
-one-score update before, 10.4 M after. Those reads are written in each driver's SQL, with
+one-score update before, 10.6 M after. Those reads are written in each driver's SQL, with
 our own column names; the few values that need a conversion get it where they are read.
 """
 
