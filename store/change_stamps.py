@@ -18,9 +18,9 @@ from __future__ import annotations
 import uuid
 import weakref
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import Engine, String, event, inspect
+from sqlalchemy import Engine, String, Table, event, inspect, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Mapped, ORMExecuteState, Session, UOWTransaction, mapped_column
 
@@ -57,8 +57,10 @@ class ChangeStamp(Base):
     token: Mapped[str] = mapped_column(String(40))
 
 
-#: every run reads the stamps, on the driver's own cursor (see `store.driver`)
-_READ = "SELECT name, token FROM change_stamps"
+#: every run reads the stamps, on the driver's own cursor (see `store.driver`); the select
+#: takes no parameter, so its generic SQL serves both databases
+_STAMPS = cast(Table, ChangeStamp.__table__)
+_READ = str(select(_STAMPS.c.name, _STAMPS.c.token).compile())
 
 
 _PRESENT: weakref.WeakKeyDictionary[Engine, bool] = weakref.WeakKeyDictionary()

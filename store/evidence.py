@@ -33,6 +33,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 from mappings.evidence import Evidence, EvidenceStatus, Purpose
 from pbridge.errors import ProficiencyBridgeError
 from store.base import Base, intpk
+from store.driver import session_connection
 from store.types import utcnow
 
 #: how many (source, ref) pairs one lookup query names, to stay under parameter limits
@@ -237,12 +238,11 @@ def _stored(session: Session, wanted: set[tuple[str, str, int]]) -> dict[tuple[s
     """
     if not wanted:
         return {}
-    session.flush()  # the read goes through the connection, past autoflush
+    connection = session_connection(session)  # the read goes past autoflush
     by_source: dict[str, list[str]] = {}
     for source, ref, _ in sorted(wanted):
         by_source.setdefault(source, []).append(ref)
     found: dict[tuple[str, str, int], _Stored] = {}
-    connection = session.connection()
     for source, refs in by_source.items():
         distinct = sorted(set(refs))
         for start in range(0, len(distinct), _CHUNK):

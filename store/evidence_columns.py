@@ -17,13 +17,14 @@ from decimal import Decimal
 from typing import Any, cast
 
 import numpy as np
-from sqlalchemy import BigInteger, Connection, Table, bindparam, case, func, select
+from sqlalchemy import BigInteger, Connection, Table, any_, bindparam, case, func, select
 from sqlalchemy import cast as sql_cast
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session
 
 from mappings.bulk import IntArray
 from mappings.evidence import Evidence, EvidenceStatus, Purpose
-from store.driver import driver_cursor, is_postgresql, session_connection
+from store.driver import driver_cursor, postgresql_sql, session_connection
 from store.evidence import EVIDENCE_COLUMNS, EvidenceRow, evidence_of
 
 _TABLE = cast(Table, EvidenceRow.__table__)
@@ -184,24 +185,23 @@ def load_evidence_columns(session: Session, pairs: set[tuple[int, int]] | None) 
 
 
 #: built once: a one-score update runs it every time, and building it cost more than running it
-_OBSERVED = (
-    select(_TABLE.c.course_id, *(_TABLE.c[c.key] for c in EVIDENCE_COLUMNS))
-    .where(
-        _TABLE.c.student_id.in_(bindparam("students", expanding=True)),
-        _TABLE.c.indicator_id.in_(bindparam("indicators", expanding=True)),
-    )
-    .order_by(*(_TABLE.c[c.key] for c in _ORDER))
+_OBSERVED_SELECT = select(_TABLE.c.course_id, *(_TABLE.c[c.key] for c in EVIDENCE_COLUMNS)).order_by(
+    *(_TABLE.c[c.key] for c in _ORDER)
+)
+_OBSERVED = _OBSERVED_SELECT.where(
+    _TABLE.c.student_id.in_(bindparam("students", expanding=True)),
+    _TABLE.c.indicator_id.in_(bindparam("indicators", expanding=True)),
 )
 #: the same on PostgreSQL's driver (see `store.driver`): two array parameters, and the three
 #: conversions SQLAlchemy would make done by `_observed_row`
-_OBSERVED_ON_POSTGRESQL = (
-    f"SELECT course_id, {', '.join(c.key for c in EVIDENCE_COLUMNS)} FROM evidence "  # noqa: S608
-    "WHERE student_id = ANY(%s) AND indicator_id = ANY(%s) "
-    f"ORDER BY {', '.join(c.key for c in _ORDER)}"
+_OBSERVED_ON_POSTGRESQL = postgresql_sql(
+    _OBSERVED_SELECT.where(
+        _TABLE.c.student_id == any_(bindparam("students", type_=ARRAY(BigInteger))),
+        _TABLE.c.indicator_id == any_(bindparam("indicators", type_=ARRAY(BigInteger))),
+    )
 )
-_ASSESSED_AT = [c.key for c in EVIDENCE_COLUMNS].index("assessed_at")
-_PURPOSE = [c.key for c in EVIDENCE_COLUMNS].index("purpose")
-_STATUS = [c.key for c in EVIDENCE_COLUMNS].index("status")
+_NAMES = [c.key for c in EVIDENCE_COLUMNS]
+_ASSESSED_AT, _PURPOSE, _STATUS = (_NAMES.index(n) for n in ("assessed_at", "purpose", "status"))
 #: by stored value (a dictionary is quicker than calling the enum)
 _PURPOSES = {p.value: p for p in Purpose}
 _STATUSES = {s.value: s for s in EvidenceStatus}
@@ -231,10 +231,11 @@ def load_observed(
 def _observed_rows(connection: Connection, students: list[int], indicators: list[int]) -> list[Any]:
     """(course_id, *EVIDENCE_COLUMNS) rows of these students and indicators, as SQLAlchemy
     would give them."""
-    if not is_postgresql(connection):
-        return list(connection.execute(_OBSERVED, {"students": students, "indicators": indicators}))
+    parameters = {"students": students, "indicators": indicators}
+    if connection.dialect.name != "postgresql":
+        return list(connection.execute(_OBSERVED, parameters))
     with driver_cursor(connection) as cursor:
-        rows = cursor.execute(_OBSERVED_ON_POSTGRESQL, (students, indicators)).fetchall()
+        rows = cursor.execute(_OBSERVED_ON_POSTGRESQL, parameters).fetchall()
     return [_observed_row(row) for row in rows]
 
 

@@ -1,20 +1,21 @@
 """The stored standings a recompute compares with and rolls up from, read as plain columns.
 
-A district-wide run reads every standing; a small run only those it needs, by key, on the
-driver's own cursor (see `store.driver`). The rows skip SQLAlchemy's per-row processing:
-values come back in hundredths, statuses as their enum.
+A district-wide run reads every standing; a small run only those it needs, by key (one array
+parameter on PostgreSQL, on the driver's own cursor: see `store.driver`). The rows skip
+SQLAlchemy's per-row processing: values come back in hundredths, statuses as their enum.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, cast
 
-from sqlalchemy import Select, Table, bindparam, select
+from sqlalchemy import Integer, Select, String, Table, any_, bindparam, literal_column, select
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session
 
-from store.driver import driver_cursor, is_postgresql
+from store.driver import driver_cursor, postgresql_sql
 from store.standings import StandingRow, StandingStatus
 
 _TABLE = cast(Table, StandingRow.__table__)
@@ -42,18 +43,16 @@ class StoredStandings:
 _ALL = select(
     _TABLE.c.id,
     _TABLE.c.key,
-    _TABLE.c.value * 100,
+    _TABLE.c.value * literal_column("100", Integer),  # inline: the driver's SQL takes no other parameter
     _TABLE.c.status,
     _TABLE.c.met,
     _TABLE.c.input_hash,
     _TABLE.c.observations,
     _TABLE.c.courses,
 )
-#: the same on the driver, by key, for a small run such as a one-score update (our own
-#: column names): one array parameter on PostgreSQL, a list of places on SQLite
-_BY_KEY = (
-    "SELECT id, key, value * 100, status, met, input_hash, observations, courses FROM standings WHERE key "
-)
+#: by key: one array parameter on PostgreSQL's driver, batches elsewhere
+_BY_KEY_ARRAY = postgresql_sql(_ALL.where(_TABLE.c.key == any_(bindparam("keys", type_=ARRAY(String)))))
+_BY_KEY = _ALL.where(_TABLE.c.key.in_(bindparam("keys", expanding=True)))
 _BY_STUDENT = _ALL.where(_TABLE.c.student_id.in_(bindparam("students", expanding=True)))
 
 
@@ -63,13 +62,14 @@ def load_stored(
     """The stored standings with these keys, else of these students (both None: all)."""
     connection = session.connection()
     stored = StoredStandings()
-    if keys is not None:
+    if keys is not None and connection.dialect.name == "postgresql":
         with driver_cursor(connection) as cursor:
-            for statement, values in _by_key(keys, postgresql=is_postgresql(connection)):
-                _add(stored, cursor.execute(statement, values).fetchall())
+            _add(stored, cursor.execute(_BY_KEY_ARRAY, {"keys": list(keys)}).fetchall())
         return stored
     batches: list[tuple[Select[Any], dict[str, Any]]]
-    if students is not None:
+    if keys is not None:
+        batches = [(_BY_KEY, {"keys": keys[k : k + _PER_QUERY]}) for k in range(0, len(keys), _PER_QUERY)]
+    elif students is not None:
         ordered = sorted(set(students))
         chunks = [ordered[k : k + _PER_QUERY] for k in range(0, len(ordered), _PER_QUERY)]
         batches = [(_BY_STUDENT, {"students": chunk}) for chunk in chunks]
@@ -81,17 +81,6 @@ def load_stored(
         result.close()
         _add(stored, rows)
     return stored
-
-
-def _by_key(keys: Sequence[str], *, postgresql: bool) -> Iterator[tuple[str, Sequence[Any]]]:
-    """The statements that read these keys: one array parameter on PostgreSQL; on SQLite, a
-    list of places per `_PER_QUERY` keys, under its limit on parameters."""
-    if postgresql:
-        yield f"{_BY_KEY} = ANY(%s)", (list(keys),)
-        return
-    for k in range(0, len(keys), _PER_QUERY):
-        chunk = keys[k : k + _PER_QUERY]
-        yield f"{_BY_KEY} IN ({', '.join('?' * len(chunk))})", chunk
 
 
 def _add(stored: StoredStandings, rows: Sequence[Sequence[Any]]) -> None:
