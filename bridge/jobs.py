@@ -1,9 +1,9 @@
-"""Where syncs run: Celery workers on Redis when `REDIS_URL` is set, a background thread otherwise.
+"""Where runs go: Celery workers on Redis when `REDIS_URL` is set, a background thread otherwise.
 
 With Celery each course is its own task, so any number of workers share a run and a course
 is still never synced twice at once (the course lock lives in the database). A beat
 schedule syncs every course nightly and recently launched ("active") courses every few
-minutes.
+minutes. A district recompute (after a policy change) is one task.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from celery.schedules import crontab
 from sqlalchemy import select
 
 from bridge.context import Bridge
+from bridge.recompute_runs import run_district_recompute
 from bridge.runs import execute_run, run_course_unit, start_run
 from bridge.service_tokens import MemoryTokenCache, RedisTokenCache, TokenCache
 from pbridge.settings import Settings
@@ -86,6 +87,10 @@ def _register_tasks(app: Celery) -> None:
     def sync_unit(task: Any, run_id: int, unit_id: int, course_id: int) -> str:
         return run_course_unit(_worker_bridge(), run_id, unit_id, course_id).value
 
+    @app.task(name="pbridge.recompute_district")  # type: ignore[untyped-decorator]
+    def recompute_district(run_id: int) -> str:
+        return run_district_recompute(_worker_bridge().database, run_id).status.value
+
     @app.task(name="pbridge.sync_courses")  # type: ignore[untyped-decorator]
     def sync_courses(active_only: bool) -> int:
         bridge = _worker_bridge()
@@ -133,7 +138,8 @@ def active_courses(database: Database, *, within: timedelta = timedelta(days=14)
 
 
 class Dispatcher:
-    """Starts a recorded run: on Celery workers, or in a background thread of this process."""
+    """Starts a recorded run (a sync, or a district recompute): on Celery workers, or in a
+    background thread of this process."""
 
     def __init__(self, bridge: Bridge, *, celery: Celery | None = None) -> None:
         self.bridge = bridge
@@ -147,6 +153,22 @@ class Dispatcher:
             target=self._run_here, args=(run_id,), name=f"sync-run-{run_id}", daemon=True
         )
         thread.start()
+
+    def recompute(self, run_id: int) -> None:
+        """Start a queued district recompute (`bridge.recompute_runs`)."""
+        if self.celery is not None:
+            self.celery.send_task("pbridge.recompute_district", args=[run_id])
+            return
+        thread = threading.Thread(
+            target=self._recompute_here, args=(run_id,), name=f"recompute-{run_id}", daemon=True
+        )
+        thread.start()
+
+    def _recompute_here(self, run_id: int) -> None:
+        try:
+            run_district_recompute(self.bridge.database, run_id)
+        except Exception:
+            log.exception("district recompute run %s failed", run_id)
 
     def _run_here(self, run_id: int) -> None:
         try:

@@ -123,7 +123,7 @@ def execute_run(
         list(pool.map(one, units))
 
     if not units:  # nothing was left to do: close it here
-        _settle_run(bridge.database, run_id)
+        settle_run(bridge.database, run_id)
     with bridge.database.begin() as session:
         session.execute(
             update(SyncRun)
@@ -147,7 +147,7 @@ def run_course_unit(
     report: Callable[[int | None, str, int], None] = lambda *_: None,
 ) -> RunStatus:
     """Sync one course as one unit of a run, under the course lock."""
-    if not _take_lock(bridge.database, course_id, run_id):
+    if not take_lock(bridge.database, run_id, key=str(course_id)):
         with bridge.database.begin() as session:
             unit = session.get(SyncUnit, unit_id)
             assert unit is not None
@@ -162,7 +162,7 @@ def run_course_unit(
                     reason="another sync of this course is running; it was not synced twice",
                 )
             )
-        _settle_run(bridge.database, run_id)
+        settle_run(bridge.database, run_id)
         return RunStatus.FAILED
     try:
         with bridge.database.begin() as session:
@@ -201,7 +201,7 @@ def run_course_unit(
         )
         return status
     finally:
-        _release_lock(bridge.database, course_id)
+        release_lock(bridge.database, key=str(course_id))
 
 
 def _record(
@@ -239,13 +239,13 @@ def _record(
                     status=problem.status,
                 )
             )
-    _settle_run(database, run_id)
+    settle_run(database, run_id)
 
 
 FINISHED = (RunStatus.SUCCEEDED, RunStatus.PARTIAL, RunStatus.FAILED)
 
 
-def _settle_run(database: Database, run_id: int) -> None:
+def settle_run(database: Database, run_id: int) -> None:
     """Count finished units; when all are, close the run (once, whichever worker gets here).
 
     Runs in its own transaction after the unit's has committed, so the last unit to finish
@@ -280,27 +280,25 @@ def _done(database: Database, run_id: int) -> int:
         return run.units_done if run else 0
 
 
-def _take_lock(database: Database, course_id: int, run_id: int) -> bool:
-    key = str(course_id)
+def take_lock(database: Database, run_id: int, *, kind: str = "course", key: str) -> bool:
+    """Take the lock on one unit of work (a course, the district's standings) for this run;
+    False when another run holds it. A lock older than `LOCK_LIFETIME` was left by a killed
+    worker and is taken over."""
     now = utcnow()
     with database.begin() as session:
         session.execute(
             delete(CourseLock).where(
-                CourseLock.kind == "course", CourseLock.unit_key == key, CourseLock.expires_at < now
+                CourseLock.kind == kind, CourseLock.unit_key == key, CourseLock.expires_at < now
             )
         )
     try:
         with database.begin() as session:
-            session.add(
-                CourseLock(kind="course", unit_key=key, run_id=run_id, expires_at=now + LOCK_LIFETIME)
-            )
+            session.add(CourseLock(kind=kind, unit_key=key, run_id=run_id, expires_at=now + LOCK_LIFETIME))
     except IntegrityError:
         return False
     return True
 
 
-def _release_lock(database: Database, course_id: int) -> None:
+def release_lock(database: Database, *, kind: str = "course", key: str) -> None:
     with database.begin() as session:
-        session.execute(
-            delete(CourseLock).where(CourseLock.kind == "course", CourseLock.unit_key == str(course_id))
-        )
+        session.execute(delete(CourseLock).where(CourseLock.kind == kind, CourseLock.unit_key == key))

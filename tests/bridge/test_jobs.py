@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import time
-
 import pytest
 from click.testing import CliRunner
 
@@ -12,21 +10,10 @@ from bridge.jobs import Dispatcher, make_celery
 from bridge.runs import start_run
 from pbridge.cli import main
 from store.migrate import stamp_head, upgrade
-from store.sync_runs import RunStatus, SyncRun
+from store.sync_runs import RunStatus
 from tests.bridge.conftest import aligned_course
+from tests.runs import finished_run
 from tests.stack import running_stack
-
-
-def _wait_for(database, run_id, seconds=60):
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        with database.begin() as session:
-            run = session.get(SyncRun, run_id)
-            if run.finished_at is not None:
-                session.expunge(run)
-                return run
-        time.sleep(0.1)
-    raise AssertionError(f"run {run_id} did not finish in {seconds} s")
 
 
 def test_a_run_dispatched_without_redis_runs_in_the_background(database):
@@ -34,7 +21,7 @@ def test_a_run_dispatched_without_redis_runs_in_the_background(database):
         course = aligned_course(stack)
         run_id = start_run(database, [course.course_id], trigger="teacher")
         Dispatcher(course.bridge).dispatch(run_id)
-        run = _wait_for(database, run_id)
+        run = finished_run(database, run_id)
         assert run.status is RunStatus.SUCCEEDED
         assert run.written == 2 * len(course.learners)
         assert run.units_done == run.units_total == 1
@@ -54,7 +41,7 @@ def test_celery_workers_on_redis_sync_each_course_as_a_task(database, redis_url,
         run_id = start_run(database, [course.course_id], trigger="schedule")
         with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=10):
             Dispatcher(course.bridge, celery=app).dispatch(run_id)
-            run = _wait_for(database, run_id)
+            run = finished_run(database, run_id)
         bridge.jobs._worker_bridge.cache_clear()
         assert run.status is RunStatus.SUCCEEDED
         assert run.written == 2 * len(course.learners)

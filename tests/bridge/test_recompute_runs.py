@@ -1,0 +1,236 @@
+"""The district recompute as a recorded run: applies the policy as stored, one at a time across
+processes, tried again when the database refuses it, and recorded honestly when it fails."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+import bridge.jobs
+import bridge.recompute_runs
+from bridge.jobs import Dispatcher, make_celery
+from bridge.recompute_runs import (
+    ATTEMPTS,
+    COMPUTING,
+    WAITING,
+    latest_district_recompute,
+    queue_district_recompute,
+    run_district_recompute,
+)
+from bridge.runs import release_lock, take_lock
+from mappings.calculation import MethodChoice
+from mappings.policy import Policy
+from pbridge.settings import Settings
+from store.evidence import record_observations
+from store.policies import set_district_policy
+from store.recompute import recompute
+from store.standings import StandingRow
+from store.sync_runs import CourseLock, RunStatus, SyncError, SyncRun, SyncUnit
+from tests.runs import finished_run
+from tests.store.district import make_district, observation
+
+
+def _seed(database) -> None:
+    """Three students with four scores each on one indicator, standings computed under the
+    default policy (decaying average 0.65)."""
+    with database.begin() as session:
+        district = make_district(session)
+        pi = district.math_indicators[0]
+        course = district.courses[0]
+        record_observations(
+            session,
+            [
+                observation(student, pi, course, level, day, f"{student}-{day}")
+                for student in district.students
+                for day, level in enumerate((1, 4, 2, 3))
+            ],
+        )
+        recompute(session)
+
+
+def _values(database) -> dict[str, object]:
+    with database.begin() as session:
+        return {row.key: row.value for row in session.scalars(select(StandingRow))}
+
+
+def _queue(database) -> int:
+    with database.begin() as session:
+        return queue_district_recompute(session, trigger="admin", reason="district policy changed")
+
+
+def _run(database, run_id) -> SyncRun:
+    with database.begin() as session:
+        run = session.get(SyncRun, run_id)
+        session.refresh(run)
+        session.expunge(run)
+        return run
+
+
+def test_a_recompute_run_applies_the_stored_policy_and_counts_what_changed(database):
+    _seed(database)
+    before = _values(database)
+    with database.begin() as session:
+        set_district_policy(session, Policy(method=MethodChoice.of("highest", {})))
+    run_id = _queue(database)
+    assert _run(database, run_id).status is RunStatus.QUEUED
+
+    run = run_district_recompute(database, run_id)
+
+    after = _values(database)
+    assert run.status is RunStatus.SUCCEEDED and run.finished_at is not None
+    changed = sum(1 for key, value in after.items() if before.get(key) != value)
+    assert changed > 0 and run.computed == changed
+    with database.begin() as session:
+        indicator = session.scalars(
+            select(StandingRow).where(StandingRow.kind == "indicator", StandingRow.course_id.is_not(None))
+        ).first()
+        assert indicator.method == "highest" and indicator.value == 4
+        unit = session.scalars(select(SyncUnit).where(SyncUnit.run_id == run_id)).one()
+        assert unit.status is RunStatus.SUCCEEDED and unit.step.startswith(f"{changed} changed in ")
+        assert session.scalars(select(CourseLock)).all() == []  # the district lock is released
+        assert latest_district_recompute(session).id == run_id
+
+
+def test_a_second_recompute_waits_for_the_one_running(database):
+    _seed(database)
+    first = _queue(database)
+    second = _queue(database)
+    assert take_lock(database, first, kind="recompute", key="district")
+    waited = threading.Event()
+
+    def sleep(_seconds: float) -> None:
+        waited.set()
+        time.sleep(0.01)
+
+    worker = threading.Thread(target=run_district_recompute, args=(database, second), kwargs={"sleep": sleep})
+    worker.start()
+    try:
+        assert waited.wait(10)
+        with database.begin() as session:
+            unit = session.scalars(select(SyncUnit).where(SyncUnit.run_id == second)).one()
+            assert (unit.status, unit.step) == (RunStatus.RUNNING, WAITING)
+    finally:
+        release_lock(database, kind="recompute", key="district")
+        worker.join(30)
+    assert _run(database, second).status is RunStatus.SUCCEEDED
+
+
+def test_a_refused_attempt_is_tried_again(database, monkeypatch):
+    _seed(database)
+    calls = []
+
+    def refuse_once(session, **kwargs):
+        calls.append(kwargs)
+        if len(calls) == 1:
+            raise IntegrityError("INSERT INTO standings", {}, Exception("duplicate key value"))
+        return recompute(session, **kwargs)
+
+    monkeypatch.setattr(bridge.recompute_runs, "recompute", refuse_once)
+    monkeypatch.setattr(bridge.recompute_runs.time, "sleep", lambda _s: None)
+    run = run_district_recompute(database, _queue(database))
+    assert run.status is RunStatus.SUCCEEDED and len(calls) == 2
+
+
+def test_a_recompute_the_database_keeps_refusing_is_recorded_as_failed_and_changes_nothing(
+    database, monkeypatch
+):
+    _seed(database)
+    before = _values(database)
+    with database.begin() as session:
+        set_district_policy(session, Policy(method=MethodChoice.of("highest", {})))
+    calls = []
+
+    def write_then_refuse(session, **kwargs):
+        calls.append(kwargs)
+        recompute(session, **kwargs)  # written, then rolled back with the failed transaction
+        raise IntegrityError("INSERT INTO standings", {}, Exception("duplicate key value\nDETAIL: ..."))
+
+    monkeypatch.setattr(bridge.recompute_runs, "recompute", write_then_refuse)
+    monkeypatch.setattr(bridge.recompute_runs.time, "sleep", lambda _s: None)
+    run_id = _queue(database)
+    run = run_district_recompute(database, run_id)
+    assert len(calls) == ATTEMPTS
+    assert run.status is RunStatus.FAILED and run.failed == 1 and run.computed == 0
+    with database.begin() as session:
+        (error,) = session.scalars(select(SyncError).where(SyncError.run_id == run_id))
+        assert error.subject == "every standing"
+        assert error.reason == (
+            f"the database refused the recompute {ATTEMPTS} times (duplicate key value); try again"
+        )
+    assert _values(database) == before
+
+
+def test_an_unexpected_error_is_recorded_without_its_details(database, monkeypatch):
+    _seed(database)
+
+    def broken(session, **kwargs):
+        raise ValueError("secret-looking internals")
+
+    monkeypatch.setattr(bridge.recompute_runs, "recompute", broken)
+    run_id = _queue(database)
+    assert run_district_recompute(database, run_id).status is RunStatus.FAILED
+    with database.begin() as session:
+        (error,) = session.scalars(select(SyncError).where(SyncError.run_id == run_id))
+        assert "see the tool's log" in error.reason and "internals" not in error.reason
+
+
+def test_a_run_delivered_twice_is_not_run_again(database, monkeypatch):
+    _seed(database)
+    run_id = _queue(database)
+    first = run_district_recompute(database, run_id)
+    monkeypatch.setattr(bridge.recompute_runs, "recompute", pytest.fail)
+    again = run_district_recompute(database, run_id)
+    assert (again.status, again.finished_at) == (first.status, first.finished_at)
+
+
+def test_a_sync_run_is_not_taken_for_a_recompute(database):
+    from bridge.runs import start_run
+
+    run_id = start_run(database, [], trigger="cli")
+    with pytest.raises(Exception, match=f"there is no recompute run {run_id}"):
+        run_district_recompute(database, run_id)
+
+
+def test_without_redis_the_dispatcher_recomputes_in_a_background_thread(database):
+    _seed(database)
+    with database.begin() as session:
+        set_district_policy(session, Policy(method=MethodChoice.of("latest", {})))
+    run_id = _queue(database)
+    Dispatcher(bridge.jobs.bridge_from_settings(_settings(database), database=database)).recompute(run_id)
+    run = finished_run(database, run_id)
+    assert run.status is RunStatus.SUCCEEDED and run.computed > 0
+
+
+@pytest.mark.redis
+def test_a_celery_worker_on_redis_runs_the_recompute(database, redis_url, redis_client, monkeypatch):
+    from celery.contrib.testing.worker import start_worker
+
+    _seed(database)
+    with database.begin() as session:
+        set_district_policy(session, Policy(method=MethodChoice.of("latest", {})))
+    settings = _settings(database).replace(redis_url=redis_url)
+    monkeypatch.setenv("DATABASE_URL", database.url)
+    monkeypatch.setenv("PBRIDGE_SECRET_KEY", settings.secret_key)
+    monkeypatch.setenv("REDIS_URL", redis_url)
+    bridge.jobs._worker_bridge.cache_clear()
+    app = make_celery(settings)
+    run_id = _queue(database)
+    try:
+        with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=10):
+            Dispatcher(bridge.jobs.bridge_from_settings(settings, database=database), celery=app).recompute(
+                run_id
+            )
+            run = finished_run(database, run_id)
+    finally:
+        bridge.jobs._worker_bridge.cache_clear()
+    assert run.status is RunStatus.SUCCEEDED and run.computed > 0
+    with database.begin() as session:
+        assert session.scalars(select(SyncUnit.step).where(SyncUnit.run_id == run_id)).one() != COMPUTING
+
+
+def _settings(database) -> Settings:
+    return Settings(database_url=database.url, secret_key="test-secret-key-which-is-long-enough")
