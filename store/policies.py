@@ -14,7 +14,9 @@ from sqlalchemy import JSON, ForeignKey, String, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from mappings.policy import CourseChoice, Policy
+from pbridge.errors import CalculationError
 from store.base import Base, intpk
+from store.people import Course
 from store.types import utcnow
 
 DISTRICT = "district"
@@ -56,6 +58,24 @@ def set_district_policy(session: Session, policy: Policy, *, by_user_id: int | N
     row.settings = policy.to_json()
     row.updated_by_id = by_user_id
     session.flush()
+
+
+def choices_refused_by(session: Session, policy: Policy) -> list[tuple[str, str]]:
+    """(course title, why) of each course whose stored choice `policy` would not allow: a
+    district policy that narrows what courses may choose is refused until they are settled,
+    or their standings could not be computed."""
+    rows = session.execute(
+        select(Course.id, Course.title, CalculationPolicy.settings)
+        .join(Course, Course.id == CalculationPolicy.course_id)
+        .order_by(Course.title, Course.id)
+    ).all()
+    refused = []
+    for course_id, title, settings in rows:
+        try:
+            policy.for_course(CourseChoice.from_json(settings))
+        except CalculationError as error:
+            refused.append((title or f"course {course_id}", str(error)))
+    return refused
 
 
 def course_choice(session: Session, course_id: int) -> CourseChoice | None:

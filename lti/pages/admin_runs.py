@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
+from bridge.recompute_runs import KIND as RECOMPUTE
 from lti.pages.tables import Table
 from store.audit import recent_changes
 from store.page_queries import recent_runs, run_errors
@@ -32,6 +33,7 @@ class RunsOverview:
             "Finished",
             "Courses",
             "Read",
+            "Standings changed",
             "Written",
             "Failed",
         )
@@ -43,8 +45,9 @@ class RunsOverview:
                 r.run.status.value,
                 r.run.created_at.strftime("%Y-%m-%d %H:%M"),
                 r.run.finished_at.strftime("%Y-%m-%d %H:%M") if r.run.finished_at else "",
-                f"{r.run.units_done}/{r.run.units_total}",
+                "all" if r.run.kind == RECOMPUTE else f"{r.run.units_done}/{r.run.units_total}",
                 r.run.pulled,
+                r.run.computed,
                 r.run.written,
                 r.run.failed,
             )

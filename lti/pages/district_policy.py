@@ -2,26 +2,37 @@
 
 The form names the default method and its parameters, the minimum number of observations,
 the roll-up rule, the verification rule, what a course may choose, and the habits' method.
-Everything is checked by `mappings.policy.Policy` before anything is stored; saving
-recomputes every standing, since every one may depend on it.
+Everything is checked by `mappings.policy.Policy` before anything is stored, and so is every
+course's own choice under the new policy. Saving queues a recompute of every standing, since
+every one may depend on it (`bridge.recompute_runs`: minutes for a large district, so not in
+the request); the page shows that run until it is over.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy.orm import Session
 
+from bridge.recompute_runs import (
+    COMPUTING,
+    KIND,
+    WAITING,
+    latest_district_recompute,
+    queue_district_recompute,
+)
+from bridge.runs import FINISHED
 from mappings.calculation import METHODS, CalculationMethod, MethodChoice
 from mappings.policy import Policy
 from mappings.rollup import ROUNDINGS, RULES, RollupRule
 from mappings.verification import VerificationRule
-from pbridge.errors import CalculationError
+from pbridge.errors import CalculationError, ProficiencyBridgeError
 from store.audit import record_change
-from store.policies import district_policy, set_district_policy
-from store.recompute import recompute
+from store.policies import choices_refused_by, district_policy, set_district_policy
+from store.sync_runs import RunStatus, SyncRun
 
 ROLLUP_WORDS = {
     "mean": "Mean of the indicator standings",
@@ -32,21 +43,93 @@ ROLLUP_WORDS = {
 }
 
 
+STEP_WORDS = {
+    "": "Waiting for a worker to start the recalculation",
+    WAITING: "Waiting for the recalculation already running to finish",
+    COMPUTING: "Recalculating every standing",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Recalculation:
+    """The latest recompute of every standing, as the policy page reports it."""
+
+    run_id: int
+    status: RunStatus
+    finished: bool
+    message: str
+    started_at: str
+    finished_at: str
+    errors: tuple[str, ...]
+
+    @classmethod
+    def of(cls, run: SyncRun) -> Recalculation:
+        unit = run.units[0] if run.units else None
+        step = unit.step if unit else ""
+        finished = run.status in FINISHED
+        errors = tuple(e.reason for e in run.errors)
+        if not finished:
+            message = STEP_WORDS.get(step, step) + "…"
+        elif run.status is RunStatus.SUCCEEDED:
+            message = f"Every standing was recalculated: {run.computed} changed."
+        else:
+            message = "The recalculation failed: " + ("; ".join(errors) or "no reason was recorded") + "."
+        return cls(
+            run_id=run.id,
+            status=run.status,
+            finished=finished,
+            message=message,
+            started_at=_when(run.started_at or run.created_at),
+            finished_at=_when(run.finished_at),
+            errors=errors,
+        )
+
+    def progress(self) -> dict[str, Any]:
+        """What the page's progress script reads (the same shape as a sync's)."""
+        return {
+            "run_id": self.run_id,
+            "status": self.status.value,
+            "units_total": 1,
+            "units_done": int(self.finished),
+            "finished": self.finished,
+            "message": self.message,
+        }
+
+
+def _when(moment: datetime | None) -> str:
+    return moment.strftime("%b %-d, %Y %H:%M UTC") if moment else ""
+
+
 @dataclass(frozen=True, slots=True)
 class PolicyForm:
     policy: Policy
     methods: tuple[CalculationMethod, ...]
     rules: tuple[tuple[str, str], ...]
     roundings: tuple[str, ...]
+    recalculation: Recalculation | None
 
 
 def policy_form(session: Session) -> PolicyForm:
+    latest = latest_district_recompute(session)
     return PolicyForm(
         policy=district_policy(session),
         methods=tuple(METHODS.values()),
         rules=tuple((r, ROLLUP_WORDS.get(r, r)) for r in RULES),
         roundings=tuple(ROUNDINGS),
+        recalculation=None if latest is None else Recalculation.of(latest),
     )
+
+
+class RecalculationNotFound(ProficiencyBridgeError):
+    status_code = 404
+
+
+def recalculation(session: Session, run_id: int) -> Recalculation:
+    """One district recompute run (any other run id is not found here)."""
+    run = session.get(SyncRun, run_id)
+    if run is None or run.kind != KIND:
+        raise RecalculationNotFound(f"there is no recalculation {run_id}")
+    return Recalculation.of(run)
 
 
 def _method(form: Mapping[str, Any], prefix: str) -> MethodChoice:
@@ -99,10 +182,18 @@ def parse_policy(form: Mapping[str, Any]) -> Policy:
     )
 
 
-def save_policy(session: Session, form: Mapping[str, Any], *, actor_id: int) -> Policy:
+def save_policy(session: Session, form: Mapping[str, Any], *, actor_id: int) -> int:
+    """Store the policy and queue the recompute it calls for; the run's id, to dispatch
+    once the caller has committed both."""
     policy = parse_policy(form)
+    refused = choices_refused_by(session, policy)
+    if refused:
+        named = "; ".join(f"{title}: {why}" for title, why in refused)
+        raise CalculationError(
+            f"this policy does not allow what {len(refused)} course(s) chose ({named}). Allow it here, "
+            "or ask each course's teacher to change its choice first; nothing was saved"
+        )
     set_district_policy(session, policy, by_user_id=actor_id)
-    recompute(session, explain=False)
     record_change(
         session,
         actor_id=actor_id,
@@ -112,4 +203,13 @@ def save_policy(session: Session, form: Mapping[str, Any], *, actor_id: int) -> 
         f"roll-up: {policy.rollup.describe()}",
         data=policy.to_json(),
     )
-    return policy
+    return queue_district_recompute(
+        session, trigger="admin", reason="district policy changed", started_by_user_id=actor_id
+    )
+
+
+def recalculate_now(session: Session, *, actor_id: int) -> int:
+    """Queue a recompute of every standing under the policy as it is (after a failed one)."""
+    return queue_district_recompute(
+        session, trigger="admin", reason="asked for by an admin", started_by_user_id=actor_id
+    )

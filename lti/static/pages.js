@@ -29,8 +29,8 @@
     });
   });
 
-  // Live progress of a sync run: poll the run's JSON until it is over, then reload.
-  var live = document.getElementById("sync-progress");
+  // Live progress of a run (a sync, a recalculation): poll its JSON until it is over, then reload.
+  var live = document.getElementById("run-progress");
   if (live && live.dataset.url) {
     var bar = live.querySelector(".progress > span");
     var text = live.querySelector("[data-progress-text]");

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from flask import Response, redirect, render_template, request, url_for
+from flask import Response, jsonify, redirect, render_template, request, url_for
 
 from lti.pages.admin_frameworks import export, framework_overview, import_upload, publish
 from lti.pages.admin_registry import add_sis_connection, sis_overview
-from lti.pages.district_policy import policy_form, save_policy
+from lti.pages.district_policy import policy_form, recalculate_now, recalculation, save_policy
 from lti.pages.tables import requested_export
 from lti.services import services
 from lti.views.admin import bp
@@ -100,6 +100,23 @@ def policy() -> str:
 @role_required("admin")
 def save_district_policy() -> Response:
     session = request_session()
-    save_policy(session, request.form, actor_id=_actor())
-    session.commit()
+    run_id = save_policy(session, request.form, actor_id=_actor())
+    session.commit()  # the policy and its queued recompute together, before a worker looks
+    services().dispatcher.recompute(run_id)
     return redirect(url_for("admin.policy", saved="1"), code=303)
+
+
+@bp.post("/policy/recalculate")
+@role_required("admin")
+def recalculate() -> Response:
+    session = request_session()
+    run_id = recalculate_now(session, actor_id=_actor())
+    session.commit()
+    services().dispatcher.recompute(run_id)
+    return redirect(url_for("admin.policy"), code=303)
+
+
+@bp.get("/policy/recalculations/<int:run_id>.json")
+@role_required("admin")
+def recalculation_progress(run_id: int) -> Response:
+    return jsonify(recalculation(request_session(), run_id).progress())

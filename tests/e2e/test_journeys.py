@@ -114,7 +114,7 @@ def test_teacher_journey(stack, chromium):
         page.get_by_role("link", name="Sync", exact=True).click()
         page.get_by_role("button", name="Sync now").click()
         page.wait_for_selector("text=Last sync", timeout=5000)
-        page.wait_for_selector("#sync-progress", state="detached", timeout=30000)
+        page.wait_for_selector("#run-progress", state="detached", timeout=30000)
         assert page.locator(".card .pill").first.inner_text() in ("succeeded", "partial")
         check_page(page, "teacher-sync")
 
@@ -199,7 +199,11 @@ def test_admin_journey(stack, chromium):
         page.select_option("#method", "mean")
         page.check("#cm-decaying_average")
         page.get_by_role("button", name=re.compile("Save the policy")).click()
-        assert "recalculated" in page.locator(".notice-ok").inner_text()
+        assert "The policy is saved." in page.locator(".notice-ok").inner_text()
+        # the page follows the background recalculation and reloads when it is over
+        page.wait_for_selector("#run-progress", state="detached", timeout=30_000)
+        assert "Every standing was recalculated" in page.locator("main").inner_text()
+        check_page(page, "admin-policy-recalculated")
         page.get_by_role("link", name="Audit log").click()
         log = page.locator("table.data tbody").inner_text()
         assert "district policy changed" in log and "registration edited" in log

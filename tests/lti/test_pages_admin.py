@@ -9,13 +9,22 @@ import re
 import pytest
 from sqlalchemy import select
 
+from bridge.recompute_runs import queue_district_recompute
 from config import FRAMEWORKS_DIR
+from mappings.calculation import MethodChoice
+from mappings.policy import CourseChoice, Policy
 from store.audit import AuditEntry
+from store.evidence import record_observations
 from store.frameworks import Framework, FrameworkStatus
 from store.launch_sessions import open_session
 from store.people import upsert_user
-from store.policies import district_policy
+from store.policies import district_policy, set_course_choice, set_district_policy
+from store.recompute import recompute
 from store.sis import SisConnection
+from store.standings import StandingRow
+from store.sync_runs import RunStatus, SyncRun
+from tests.runs import finished_run
+from tests.store.district import make_district, observation
 
 
 @pytest.fixture
@@ -99,6 +108,79 @@ def test_the_district_policy_is_saved_from_the_form_and_a_bad_one_is_refused(adm
         assert policy.course_methods == {"mean", "latest"}
         entry = session.scalars(select(AuditEntry)).one()
         assert entry.action == "district policy changed" and entry.actor.display_name == "Ada Admin"
+        run = session.scalars(select(SyncRun)).one()
+        assert (run.kind, run.trigger, run.started_by_user_id) == ("recompute", "admin", entry.actor_id)
+    finished = finished_run(database, run.id)
+    assert finished.status is RunStatus.SUCCEEDED
+    page = client.get(f"/admin/policy?ls={ls}").get_data(as_text=True)
+    assert "Every standing was recalculated: 0 changed." in page
+
+
+def test_saving_the_policy_recalculates_every_standing_in_the_background(admin, database):
+    client, ls = admin
+    with database.begin() as session:
+        district = make_district(session)
+        record_observations(
+            session,
+            [
+                observation(
+                    district.students[0],
+                    district.math_indicators[0],
+                    district.courses[0],
+                    level,
+                    day,
+                    f"r{day}",
+                )
+                for day, level in enumerate((4, 1))
+            ],
+        )
+        recompute(session)
+    csrf = _token(client, "/admin/policy", ls)
+    saved = client.post(f"/admin/policy?ls={ls}", data={"csrf_token": csrf, "method": "highest"})
+    assert saved.status_code == 303
+    with database.begin() as session:
+        run_id = session.scalars(select(SyncRun.id)).one()
+    progress = client.get(f"/admin/policy/recalculations/{run_id}.json?ls={ls}").get_json()
+    assert progress["run_id"] == run_id and progress["units_total"] == 1
+    finished_run(database, run_id)
+    progress = client.get(f"/admin/policy/recalculations/{run_id}.json?ls={ls}").get_json()
+    assert progress["finished"] and progress["status"] == "succeeded"
+    assert progress["message"].startswith("Every standing was recalculated: ")
+    with database.begin() as session:
+        standing = session.scalars(
+            select(StandingRow).where(
+                StandingRow.indicator_id == district.math_indicators[0], StandingRow.course_id.is_not(None)
+            )
+        ).one()
+        assert (standing.method, standing.value) == ("highest", 4)
+    runs = client.get(f"/admin/runs?ls={ls}").get_data(as_text=True)
+    assert "recompute" in runs and "Standings changed" in runs
+    assert client.get(f"/admin/policy/recalculations/999.json?ls={ls}").status_code == 404
+
+    again = client.post(f"/admin/policy/recalculate?ls={ls}", data={"csrf_token": csrf})
+    assert again.status_code == 303
+    with database.begin() as session:
+        second = session.scalars(select(SyncRun).order_by(SyncRun.id.desc())).first()
+        assert second.id != run_id and second.scope == {"reason": "asked for by an admin"}
+    assert finished_run(database, second.id).computed == 0  # nothing changed since
+
+
+def test_a_policy_that_would_refuse_a_course_choice_is_not_saved(admin, database):
+    client, ls = admin
+    with database.begin() as session:
+        district = make_district(session)
+        set_district_policy(session, Policy(course_methods=frozenset({"latest"})))
+        set_course_choice(session, district.courses[1], CourseChoice(method=MethodChoice.of("latest")))
+    csrf = _token(client, "/admin/policy", ls)
+    refused = client.post(
+        f"/admin/policy?ls={ls}", data={"csrf_token": csrf, "method": "mean", "course_methods": ["highest"]}
+    )
+    assert refused.status_code == 400
+    text = refused.get_data(as_text=True)
+    assert "Course 1: the district policy does not let a course choose latest (allowed: highest)" in text
+    with database.begin() as session:
+        assert district_policy(session).course_methods == {"latest"}
+        assert session.scalars(select(SyncRun)).all() == []
 
 
 def test_a_sis_connection_is_added_with_its_secret_sealed(admin, database):
@@ -134,3 +216,13 @@ def test_a_teacher_session_cannot_use_admin_pages(app, database):
     client = app.test_client()
     for path in ("/admin/policy", "/admin/audit", "/admin/frameworks", "/admin/sis", "/admin/runs"):
         assert client.get(f"{path}?ls={token}").status_code == 403
+
+
+def test_a_recalculation_not_over_is_shown_with_its_progress(admin, database):
+    client, ls = admin
+    with database.begin() as session:
+        run_id = queue_district_recompute(session, trigger="admin", reason="district policy changed")
+    page = client.get(f"/admin/policy?ls={ls}").get_data(as_text=True)
+    assert f'data-url="/admin/policy/recalculations/{run_id}.json?ls={ls}"' in page
+    assert "Waiting for a worker to start the recalculation…" in page
+    assert "Recalculate every standing now" not in page  # not while one is pending
