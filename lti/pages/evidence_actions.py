@@ -1,4 +1,5 @@
-"""What a teacher does about a standing: exclude evidence, link a reassessment, override.
+"""What a teacher does about a standing: exclude evidence, link a reassessment, override an
+indicator's or a standard's standing.
 
 Each action checks that what it touches belongs to the teacher's course, changes it through
 `store`, recomputes the standings that depend on it, and writes a line in the audit log,
@@ -11,6 +12,7 @@ from decimal import Decimal, InvalidOperation
 
 from sqlalchemy.orm import Session
 
+from lti.pages.standard_detail import standard_evidence_keys
 from lti.pages.standing_detail import StandingNotFound, find_standing
 from pbridge.errors import ProficiencyBridgeError
 from store.audit import record_change
@@ -21,9 +23,12 @@ from store.evidence import (
     include_evidence,
     link_reassessment,
 )
-from store.overrides import set_override, standing_key, withdraw_override
+from store.frameworks import GraduationStandard
+from store.overrides import set_override, withdraw_override
 from store.page_queries import indicator_catalogue
 from store.recompute import recompute, scale_for_indicator
+from store.recompute_inputs import load_catalogue
+from store.standings import StandingKind, StandingRow
 
 
 def _evidence_in(session: Session, course_id: int, evidence_id: int) -> EvidenceRow:
@@ -84,17 +89,47 @@ def mark_reassessment(
     )
 
 
+def _subject(session: Session, row: StandingRow) -> str:
+    if row.indicator_id is not None:
+        return f"standing of student {row.student_id} on {_code(session, row.indicator_id)}"
+    standard = session.get(GraduationStandard, row.standard_id)
+    return (
+        f"standing of student {row.student_id} on standard {standard.code if standard else row.standard_id}"
+    )
+
+
+def _keys_under(session: Session, row: StandingRow) -> list[StandingKey]:
+    """What to recompute after an override: the indicator's own key, or, for a standard, the
+    student's evidence keys on its indicators in the course (`store.recompute` rolls them up)."""
+    if row.indicator_id is not None:
+        return [StandingKey(row.student_id, row.indicator_id, row.course_id)]
+    keys = standard_evidence_keys(session, row)
+    if not keys:
+        raise ProficiencyBridgeError("this standing has no evidence left to recompute it from")
+    return keys
+
+
 def override(
-    session: Session, *, course_id: int, standing_id: int, value: str, reason: str, actor_id: int
+    session: Session,
+    *,
+    course_id: int,
+    standing_id: int,
+    value: str,
+    reason: str,
+    actor_id: int,
+    kind: StandingKind = StandingKind.INDICATOR,
 ) -> None:
-    """Set the standing to a level the teacher chose, with a reason shown beside it."""
-    row = find_standing(session, standing_id, course_id=course_id)
-    assert row.indicator_id is not None
+    """Set an indicator's or a standard's standing to a level the teacher chose, with a reason
+    shown beside it."""
+    row = find_standing(session, standing_id, course_id=course_id, kind=kind)
+    if row.indicator_id is not None:
+        scale = scale_for_indicator(session, row.indicator_id)
+    else:
+        scale = load_catalogue(session).standard_scale(row.standard_id or 0)
     try:
         level = Decimal(value.strip())
     except InvalidOperation:
         raise ProficiencyBridgeError(f"the override {value!r} is not a number on the scale") from None
-    scale = scale_for_indicator(session, row.indicator_id)
     if not level.is_finite() or not scale.minimum <= level <= scale.maximum:
         raise ProficiencyBridgeError(
             f"the override must be between {scale.minimum.normalize()} and {scale.maximum.normalize()}"
@@ -107,28 +142,34 @@ def override(
         author_id=actor_id,
         reason=reason,
         indicator_id=row.indicator_id,
+        standard_id=None if row.indicator_id is not None else row.standard_id,
     )
-    recompute(session, [StandingKey(row.student_id, row.indicator_id, row.course_id)])
+    recompute(session, _keys_under(session, row))
     record_change(
         session,
         actor_id=actor_id,
         course_id=course_id,
         action="override set",
-        subject=f"standing of student {row.student_id} on {_code(session, row.indicator_id)}",
+        subject=_subject(session, row),
         detail=f"{level.normalize()}: {reason.strip()}",
     )
 
 
-def withdraw(session: Session, *, course_id: int, standing_id: int, actor_id: int) -> None:
-    row = find_standing(session, standing_id, course_id=course_id)
-    assert row.indicator_id is not None
-    key = standing_key("indicator", row.student_id, row.course_id, row.indicator_id)
-    if withdraw_override(session, key, by_user_id=actor_id):
-        recompute(session, [StandingKey(row.student_id, row.indicator_id, row.course_id)])
+def withdraw(
+    session: Session,
+    *,
+    course_id: int,
+    standing_id: int,
+    actor_id: int,
+    kind: StandingKind = StandingKind.INDICATOR,
+) -> None:
+    row = find_standing(session, standing_id, course_id=course_id, kind=kind)
+    if withdraw_override(session, row.key, by_user_id=actor_id):
+        recompute(session, _keys_under(session, row))
         record_change(
             session,
             actor_id=actor_id,
             course_id=course_id,
             action="override withdrawn",
-            subject=f"standing of student {row.student_id} on {_code(session, row.indicator_id)}",
+            subject=_subject(session, row),
         )

@@ -103,7 +103,8 @@ def _block(pdf: FPDF, block: StandardBlock) -> None:
     pdf.set_font("Helvetica", style="B", size=11)
     pdf.multi_cell(0, 6, _latin(f"{block.code} {block.title}"), new_x="LMARGIN", new_y="NEXT")
     pdf.set_font("Helvetica", size=9)
-    pdf.cell(0, 5, _latin(f"Standard: {_standing(block.shown)}"), new_x="LMARGIN", new_y="NEXT")
+    overridden = " (teacher override)" if block.overridden else ""
+    pdf.cell(0, 5, _latin(f"Standard: {_standing(block.shown)}{overridden}"), new_x="LMARGIN", new_y="NEXT")
     with pdf.table(col_widths=(22, 118, 40), text_align=("LEFT", "LEFT", "LEFT"), line_height=5) as table:
         header = table.row()
         for text in ("Indicator", "What it measures", "Standing"):

@@ -25,7 +25,7 @@ from store.page_queries import IndicatorEntry, alignment_titles, indicator_catal
 from store.people import User
 from store.recompute import scale_for_indicator
 from store.self_assessments import SelfAssessment, self_assessments
-from store.standings import StandingRow, StandingView, standing_evidence
+from store.standings import StandingKind, StandingRow, StandingView, standing_evidence
 
 PURPOSE_WORDS = {
     Purpose.SUMMATIVE: "Summative",
@@ -92,13 +92,20 @@ class StandingDetail:
 
 
 def find_standing(
-    session: Session, standing_id: int, *, course_id: int | None = None, student_id: int | None = None
+    session: Session,
+    standing_id: int,
+    *,
+    course_id: int | None = None,
+    student_id: int | None = None,
+    kind: StandingKind = StandingKind.INDICATOR,
 ) -> StandingRow:
-    """The standing if this reader may open it; "not found" otherwise (never "forbidden")."""
+    """The standing of this kind if this reader may open it; "not found" otherwise (never
+    "forbidden")."""
     row = session.get(StandingRow, standing_id)
     if (
         row is None
-        or row.indicator_id is None
+        or row.kind is not kind
+        or (row.indicator_id if kind is StandingKind.INDICATOR else row.standard_id) is None
         or (course_id is not None and row.course_id != course_id)
         or (student_id is not None and row.student_id != student_id)
     ):

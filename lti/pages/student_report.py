@@ -50,7 +50,10 @@ class StandardBlock:
     standard_id: int
     code: str
     title: str
+    #: the standard's own standing (None: no roll-up yet)
+    standing_id: int | None
     shown: LevelShown | None
+    overridden: bool
     met: bool | None
     explanation: str
     indicators: tuple[IndicatorLine, ...]
@@ -151,7 +154,9 @@ def student_report(session: Session, student: User, course: Course | None) -> St
             standard_id=standard_id,
             code=first.standard_code,
             title=standards[standard_id].title if standard_id in standards else first.standard_title,
+            standing_id=rolled.id if rolled else None,
             shown=scale.show(rolled.value) if rolled else None,
+            overridden=rolled.overridden if rolled else False,
             met=rolled.met if rolled else None,
             explanation=_rollup_words(rolled.explanation if rolled else None),
             indicators=tuple(lines),

@@ -10,6 +10,7 @@ from flask import Blueprint, Response, redirect, render_template, request, url_f
 
 from lti.pages.progress_pdf import progress_pdf
 from lti.pages.self_assessment import rate_myself
+from lti.pages.standard_detail import standard_detail
 from lti.pages.standing_detail import standing_detail
 from lti.pages.student_report import report_card as build_report_card
 from lti.pages.student_report import student_report
@@ -51,6 +52,14 @@ def standing(standing_id: int) -> str:
         saved=request.args.get("saved") == "1",
         active="standings",
     )
+
+
+@bp.get("/standard/<int:standing_id>")
+@role_required("student")
+def standard(standing_id: int) -> str:
+    me = _me()
+    detail = standard_detail(request_session(), standing_id, student_id=me.user_id)
+    return render_template("student/standard.html", course=me.course, d=detail, active="standings")
 
 
 @bp.post("/standing/<int:standing_id>/self-assessment")

@@ -50,6 +50,7 @@ def home() -> str | Response:
         course=launch_session.course,
         view=view,
         standing_href=href_maker("teacher.standing", standing_id=_ID_SLOT),
+        standard_href=href_maker("teacher.standard", standing_id=_ID_SLOT),
         student_href=href_maker("teacher.student_progress", student_id=_ID_SLOT),
         active="class",
     )

@@ -7,11 +7,13 @@ from werkzeug.wrappers import Response
 
 from lti.pages import evidence_actions
 from lti.pages.act_on_it import act_on_it
+from lti.pages.standard_detail import standard_detail
 from lti.pages.standing_detail import standing_detail
 from lti.pages.tables import requested_export
 from lti.views.teacher import bp, teacher_session
 from lti.web_session import role_required
 from store.database import request_session
+from store.standings import StandingKind
 
 NOTES = {
     "excluded": "The evidence is excluded; the standing was recalculated.",
@@ -86,14 +88,14 @@ def reassessment(standing_id: int, evidence_id: int) -> Response:
     return _back(standing_id, "linked" if replaces else "unlinked")
 
 
-@bp.post("/standing/<int:standing_id>/override")
-@role_required("teacher")
-def override(standing_id: int) -> Response:
+def _override_or_withdraw(standing_id: int, kind: StandingKind) -> str:
+    """Set or withdraw the override the form posts; the note the page shows after it."""
     launch_session, course_id = teacher_session()
     session = request_session()
-    if request.form.get("withdraw"):
+    withdraw = bool(request.form.get("withdraw"))
+    if withdraw:
         evidence_actions.withdraw(
-            session, course_id=course_id, standing_id=standing_id, actor_id=launch_session.user_id
+            session, course_id=course_id, standing_id=standing_id, actor_id=launch_session.user_id, kind=kind
         )
     else:
         evidence_actions.override(
@@ -103,9 +105,36 @@ def override(standing_id: int) -> Response:
             value=request.form.get("value", ""),
             reason=request.form.get("reason", ""),
             actor_id=launch_session.user_id,
+            kind=kind,
         )
     session.commit()
-    return _back(standing_id, "withdrawn" if request.form.get("withdraw") else "override")
+    return "withdrawn" if withdraw else "override"
+
+
+@bp.post("/standing/<int:standing_id>/override")
+@role_required("teacher")
+def override(standing_id: int) -> Response:
+    return _back(standing_id, _override_or_withdraw(standing_id, StandingKind.INDICATOR))
+
+
+@bp.get("/standard/<int:standing_id>")
+@role_required("teacher")
+def standard(standing_id: int) -> str:
+    launch_session, course_id = teacher_session()
+    return render_template(
+        "teacher/standard.html",
+        course=launch_session.course,
+        d=standard_detail(request_session(), standing_id, course_id=course_id),
+        note=NOTES.get(request.args.get("note", ""), ""),
+        active="class",
+    )
+
+
+@bp.post("/standard/<int:standing_id>/override")
+@role_required("teacher")
+def standard_override(standing_id: int) -> Response:
+    note = _override_or_withdraw(standing_id, StandingKind.STANDARD)
+    return redirect(url_for("teacher.standard", standing_id=standing_id, note=note), code=303)
 
 
 @bp.get("/act")

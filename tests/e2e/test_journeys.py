@@ -57,7 +57,14 @@ def test_teacher_journey(stack, chromium):
         assert first_row.locator(".below-count").count() == 1
 
         # a cell opens the body of evidence and the explanation
-        page.locator("table.heat#heatmap tbody td a").first.click()
+        class_url = page.url
+        # a standard's cell opens the roll-up: its rule, arithmetic and indicators
+        page.locator("table.heat#heatmap tbody td.std a").first.click()
+        assert "/teacher/standard/" in page.url
+        assert page.get_by_role("heading", name=re.compile("The indicators it rests on")).count() == 1
+        check_page(page, "teacher-standard")
+        page.goto(class_url)
+        page.locator("table.heat#heatmap tbody td:not(.std) a").first.click()
         assert "/teacher/standing/" in page.url
         assert page.get_by_role("heading", name=re.compile("Body of evidence")).count() == 1
         assert page.locator(".explain").inner_text().strip() != ""
@@ -146,7 +153,14 @@ def test_student_journey(stack, chromium):
         check_page(page, "student-standings")
         token = re.search(r"ls=([^&]+)", page.url).group(1)
 
-        page.locator("section.standard a").first.click()
+        home_url = page.url
+        # a standard opens on its roll-up: the rule, the arithmetic, the indicators behind it
+        page.locator("section.standard header a").first.click()
+        assert "/student/standard/" in page.url
+        assert page.get_by_role("heading", name=re.compile("Why your standing on the standard")).count() == 1
+        check_page(page, "student-standard")
+        page.goto(home_url)
+        page.locator("section.standard ul.indicators a").first.click()
         assert page.get_by_role("heading", name=re.compile("Why your standing")).count() == 1
         assert page.locator("svg.chart").count() == 1
         assert page.locator(".whatif li").count() == 4

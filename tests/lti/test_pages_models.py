@@ -169,7 +169,7 @@ def test_the_progress_report_pdf_holds_every_indicator():
     )
     line = IndicatorLine(entry, 9, SCALE.show(Decimal("2.5")), True, "", (), None, "")
     block = StandardBlock(
-        7, "MATH.3", "Create and solve equations", SCALE.show(Decimal("2.5")), False, "", (line,)
+        7, "MATH.3", "Create and solve equations", 11, SCALE.show(Decimal("2.5")), True, False, "", (line,)
     )
     report = StudentReport(
         User(name="Ana Lima"), None, (block,), (), SCALE, datetime(2025, 10, 1, tzinfo=UTC)
