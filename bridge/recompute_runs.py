@@ -80,7 +80,11 @@ def run_district_recompute(
     unit_id = _start(database, run_id)
     if unit_id is None:
         return _finished_run(database, run_id)
+    waiting = False
     while not take_lock(database, run_id, kind=_LOCK_KIND, key=_LOCK_KEY):
+        if not waiting:
+            _set_step(database, unit_id, WAITING)
+            waiting = True
         sleep(poll_seconds)
     try:
         _set_step(database, unit_id, COMPUTING)
@@ -132,7 +136,6 @@ def _start(database: Database, run_id: int) -> int | None:
         unit = run.units[0]
         unit.status = RunStatus.RUNNING
         unit.started_at = unit.started_at or utcnow()
-        unit.step = WAITING
         return unit.id
 
 
