@@ -88,11 +88,13 @@ def test_a_teacher_overrides_a_standard_and_the_student_sees_why(database):
 def test_a_standard_standing_is_not_found_by_anyone_else(database):
     with demo_stack(database) as stack:
         seed = stack.seed
-        me, _, ls = launched(stack, user=seed.student_ids[0], course=seed.course_id)
+        me, home, ls = launched(stack, user=seed.student_ids[0], course=seed.course_id)
+        mine = int(re.search(r"/student/standing/(\d+)", me.http.get(home).text).group(1))
         with database.begin() as session:
+            me_id = session.get(StandingRow, mine).student_id
             theirs = session.scalars(
                 select(StandingRow.id).where(
-                    StandingRow.kind == StandingKind.STANDARD, StandingRow.student_id != seed.student_ids[0]
+                    StandingRow.kind == StandingKind.STANDARD, StandingRow.student_id != me_id
                 )
             ).first()
             an_indicator = session.scalars(
