@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable
 from datetime import timedelta
 from functools import cache
 from typing import Any
@@ -149,29 +150,24 @@ class Dispatcher:
         if self.celery is not None:
             queue_units(self.celery, self.bridge.database, run_id)
             return
-        thread = threading.Thread(
-            target=self._run_here, args=(run_id,), name=f"sync-run-{run_id}", daemon=True
-        )
-        thread.start()
+        _in_background(f"sync-run-{run_id}", lambda: execute_run(self.bridge, run_id))
 
     def recompute(self, run_id: int) -> None:
         """Start a queued district recompute (`bridge.recompute_runs`)."""
         if self.celery is not None:
             self.celery.send_task("pbridge.recompute_district", args=[run_id])
             return
-        thread = threading.Thread(
-            target=self._recompute_here, args=(run_id,), name=f"recompute-{run_id}", daemon=True
-        )
-        thread.start()
+        _in_background(f"recompute-{run_id}", lambda: run_district_recompute(self.bridge.database, run_id))
 
-    def _recompute_here(self, run_id: int) -> None:
-        try:
-            run_district_recompute(self.bridge.database, run_id)
-        except Exception:
-            log.exception("district recompute run %s failed", run_id)
 
-    def _run_here(self, run_id: int) -> None:
+def _in_background(name: str, work: Callable[[], object]) -> None:
+    """Run `work` in a daemon thread of this process; a failure is logged (the run's own
+    record says what a person can act on)."""
+
+    def run() -> None:
         try:
-            execute_run(self.bridge, run_id)
+            work()
         except Exception:
-            log.exception("sync run %s failed", run_id)
+            log.exception("%s failed", name)
+
+    threading.Thread(target=run, name=name, daemon=True).start()

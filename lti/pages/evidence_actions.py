@@ -27,7 +27,7 @@ from store.frameworks import GraduationStandard
 from store.overrides import set_override, withdraw_override
 from store.page_queries import indicator_catalogue
 from store.recompute import recompute, scale_for_indicator
-from store.recompute_inputs import load_catalogue
+from store.recompute_inputs import recompute_inputs
 from store.standings import StandingKind, StandingRow
 
 
@@ -125,7 +125,7 @@ def override(
     if row.indicator_id is not None:
         scale = scale_for_indicator(session, row.indicator_id)
     else:
-        scale = load_catalogue(session).standard_scale(row.standard_id or 0)
+        scale = recompute_inputs(session).catalogue.standard_scale(row.standard_id or 0)
     try:
         level = Decimal(value.strip())
     except InvalidOperation:

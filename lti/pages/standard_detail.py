@@ -16,7 +16,6 @@ calculated one stays beside it, and the student sees both with the reason.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from decimal import Decimal
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -31,7 +30,7 @@ from store.frameworks import GraduationStandard
 from store.overrides import active_overrides
 from store.page_queries import IndicatorEntry, indicator_catalogue
 from store.people import User
-from store.recompute_inputs import load_catalogue, load_policies
+from store.recompute_inputs import recompute_inputs
 from store.standings import StandingKind, StandingRow, StandingView
 
 
@@ -73,37 +72,35 @@ def standard_detail(
     standard = session.get(GraduationStandard, row.standard_id)
     student = session.get(User, row.student_id)
     assert standard is not None and student is not None
-    catalogue = load_catalogue(session)
-    scale = catalogue.standard_scale(row.standard_id)
+    inputs = recompute_inputs(session)  # this process's copy while the stamps hold
+    scale = inputs.catalogue.standard_scale(row.standard_id)
     view = ScaleView(scale)
-    members = _member_standings(session, row, catalogue.indicators_of.get(row.standard_id, ()))
+    standing = StandingView.of(row)
+    members = [
+        StandingView.of(m)
+        for m in _member_standings(session, row, inputs.catalogue.indicators_of.get(row.standard_id, ()))
+    ]
     entries = indicator_catalogue(session, [m.indicator_id for m in members if m.indicator_id is not None])
     counts = Purpose.HABIT_OF_WORK if row.habit else Purpose.SUMMATIVE
-    results = [
-        IndicatorResult(str(m.indicator_id), _level(m.value), counts=counts)
-        for m in members
-        if m.indicator_id is not None
-    ]
-    rule = load_policies(session).of(row.course_id).rollup
-    _, _, explanation = roll_up(results, rule, scale=scale)
+    results = [IndicatorResult(str(m.indicator_id), m.value, counts=counts) for m in members]
+    _, _, explanation = roll_up(results, inputs.policies.of(row.course_id).rollup, scale=scale)
     used = {key for key, _ in explanation.used}
-    override = active_overrides(session, [row.student_id]).get(row.key)
     return StandardDetail(
-        standing=StandingView.of(row),
+        standing=standing,
         student=student,
         code=standard.code,
         title=standard.title,
         habit=row.habit,
-        shown=view.show(_level(row.value)),
-        computed=view.show(_level(row.computed_value)) if row.overridden else None,
-        override=override,
+        shown=view.show(standing.value),
+        computed=view.show(standing.computed_value) if row.overridden else None,
+        override=active_overrides(session, [row.student_id]).get(row.key),
         rule=explanation.rule,
         paragraphs=_paragraphs(explanation),
         members=tuple(
             MemberLine(
                 indicator=entries[m.indicator_id],
                 standing_id=m.id,
-                shown=view.show(_level(m.value)),
+                shown=view.show(m.value),
                 overridden=m.overridden,
                 counted=str(m.indicator_id) in used,
             )
@@ -134,10 +131,6 @@ def _member_standings(
     return [found[i] for i in indicator_ids if i in found]
 
 
-def _level(value: Decimal | None) -> Decimal | None:
-    return None if value is None else Decimal(value).quantize(Decimal("0.01"))
-
-
 def _paragraphs(explanation: RollupExplanation) -> tuple[str, ...]:
     """The explanation in words, without the indicator ids the engine keys it by (the page
     lists the indicators by code beside it)."""
@@ -153,7 +146,7 @@ def _paragraphs(explanation: RollupExplanation) -> tuple[str, ...]:
 def standard_evidence_keys(session: Session, row: StandingRow) -> list[StandingKey]:
     """The evidence keys of the student on the standard's indicators in the standing's course
     (all courses for a standing across them): recomputing them recomputes the roll-up."""
-    indicator_ids = load_catalogue(session).indicators_of.get(row.standard_id or 0, ())
+    indicator_ids = recompute_inputs(session).catalogue.indicators_of.get(row.standard_id or 0, ())
     query = (
         select(EvidenceRow.student_id, EvidenceRow.indicator_id, EvidenceRow.course_id)
         .where(EvidenceRow.student_id == row.student_id, EvidenceRow.indicator_id.in_(indicator_ids))
