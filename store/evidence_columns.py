@@ -159,10 +159,16 @@ def _parse_rows(pending: bytearray) -> np.ndarray:
     return table
 
 
-def load_evidence_columns(session: Session, pairs: set[tuple[int, int]] | None) -> EvidenceColumns:
-    """The evidence of these (student, indicator) pairs (None: all), as ordered int columns."""
+def load_evidence_columns(
+    session: Session, pairs: set[tuple[int, int]] | None, *, students: Sequence[int] | None = None
+) -> EvidenceColumns:
+    """The evidence of these (student, indicator) pairs, else of these students (both None:
+    all), as ordered int columns."""
     query = columns_query()
     if pairs is None:
+        if students is not None:
+            # inline ids (the COPY statement takes no parameters): a pass is a thousand or so
+            query = query.where(EvidenceRow.student_id.in_(sorted({int(s) for s in students})))
         postgres = session.connection().dialect.name == "postgresql"
         chunks = list((_copy_chunks if postgres else _fetch)(session, query))
         return EvidenceColumns.of(np.concatenate(chunks) if chunks else _empty())

@@ -45,11 +45,11 @@ from store.recompute_inputs import Catalogue, Policies, load_catalogue, recomput
 from store.rollup_blocks import IndicatorStandings, Rollups
 from store.standing_blocks import StandingBlock, indicator_blocks, level
 from store.standing_writes import StandingColumns, inserting_standings, remove_orphans, update_standings
-from store.standings import StandingKind, StandingStatus
+from store.standings import StandingKind, StandingRow, StandingStatus
 from store.stored_standings import StoredStandings, load_stored
 from store.types import utcnow
 
-__all__ = ["StandingChange", "recompute", "scale_for_indicator"]
+__all__ = ["StandingChange", "district_students", "recompute", "scale_for_indicator"]
 
 #: a run of at most this many (student, indicator) pairs reads the observations themselves
 #: (for explanations) and the stored standings it needs by key
@@ -268,15 +268,17 @@ def recompute(
     keys: Iterable[StandingKey] | None = None,
     *,
     course_id: int | None = None,
+    students: Iterable[int] | None = None,
     explain: bool = True,
 ) -> list[StandingChange]:
     """Recompute the standings that depend on `keys`; return those whose value changed.
 
-    `keys` None recomputes one course (`course_id`) or, without it, everything. Only the
-    standings that depend on the keys are computed (see the module docstring); only those
-    whose inputs changed are written; only those whose value, status or verdict changed are
-    returned, oldest key first. A full recompute also removes the standings a deletion made
-    outside the product left behind. The caller commits.
+    `keys` None recomputes one course (`course_id`), or every standing of some `students`,
+    or, without either, everything. Only the standings that depend on the keys are computed
+    (see the module docstring); only those whose inputs changed are written; only those
+    whose value, status or verdict changed are returned, oldest key first. A full recompute
+    also removes the standings a deletion made outside the product left behind. The caller
+    commits.
     """
     # read first, so a course choice the district no longer allows is refused even when
     # there is nothing to recompute
@@ -294,19 +296,24 @@ def recompute(
         if not pairs:
             return []
         wanted_keys = {StandingKey(s, i, course_id) for s, i in pairs}
+    some: set[int] | None = None
+    if keys is None and course_id is None and students is not None:
+        some = {int(s) for s in students}
+        if not some:
+            return []
     small = pairs is not None and len(pairs) <= _SMALL_RUN
     observed = None
     if pairs is not None and small and explain:
         observed, col = load_observed(session, pairs)
     else:
-        col = load_evidence_columns(session, pairs)
+        col = load_evidence_columns(session, pairs, students=None if some is None else sorted(some))
     if len(col.indicator) and not set(np.unique(col.indicator).tolist()) <= catalogue.standard_of.keys():
         catalogue = load_catalogue(session)  # an indicator committed after the stamp was read
-    students = None if pairs is None else {s for s, _ in pairs}
+    students = some if pairs is None else {s for s, _ in pairs}
     overrides = _overrides(session, students, inputs.overridden)
     blocks = indicator_blocks(col, catalogue, policies, overrides, wanted_keys)
     fed = _rollups_fed(blocks)
-    if pairs is None:
+    if students is None:
         remove_orphans(session)  # the table keeps no foreign keys: see store.standings
     stored = load_stored(
         session, keys=_keys_needed(catalogue, blocks, fed) if small else None, students=students
@@ -324,6 +331,14 @@ def recompute(
     writer = _Writer(session, catalogue=catalogue, policies=policies, overrides=overrides, observed=observed)
     rewrite = _explained_anew(wanted_keys) if keys is not None and wanted_keys else frozenset()
     return writer.write(blocks, stored, explain=explain, rollups=rollups, rewrite=rewrite)
+
+
+def district_students(session: Session) -> list[int]:
+    """Every student with evidence or a standing, in id order: what a recompute of the whole
+    district goes through, a pass of students at a time."""
+    with_evidence = select(EvidenceRow.student_id).distinct()
+    with_standings = select(StandingRow.student_id).distinct()
+    return sorted({int(s) for s in session.scalars(with_evidence.union(with_standings))})
 
 
 def _explained_anew(keys: set[StandingKey]) -> frozenset[str]:

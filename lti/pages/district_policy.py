@@ -61,19 +61,26 @@ class Recalculation:
     started_at: str
     finished_at: str
     errors: tuple[str, ...]
+    #: passes of students planned and done (one until the run has listed the students)
+    units_total: int
+    units_done: int
 
     @classmethod
     def of(cls, run: SyncRun) -> Recalculation:
-        unit = run.units[0] if run.units else None
-        step = unit.step if unit else ""
         finished = run.status in FINISHED
-        errors = tuple(e.reason for e in run.errors)
+        errors = tuple(f"{e.subject}: {e.reason}" for e in run.errors)
+        reasons = "; ".join(errors) or "no reason was recorded"
         if not finished:
-            message = STEP_WORDS.get(step, step) + "…"
+            message = _under_way(run)
         elif run.status is RunStatus.SUCCEEDED:
             message = f"Every standing was recalculated: {run.computed} changed."
+        elif run.status is RunStatus.PARTIAL:
+            message = (
+                f"The recalculation finished with errors ({reasons}); the other students' standings "
+                f"were recalculated: {run.computed} changed."
+            )
         else:
-            message = "The recalculation failed: " + ("; ".join(errors) or "no reason was recorded") + "."
+            message = f"The recalculation failed: {reasons}."
         return cls(
             run_id=run.id,
             status=run.status,
@@ -82,6 +89,8 @@ class Recalculation:
             started_at=_when(run.started_at or run.created_at),
             finished_at=_when(run.finished_at),
             errors=errors,
+            units_total=max(1, run.units_total),
+            units_done=run.units_done,
         )
 
     def progress(self) -> dict[str, Any]:
@@ -89,11 +98,23 @@ class Recalculation:
         return {
             "run_id": self.run_id,
             "status": self.status.value,
-            "units_total": 1,
-            "units_done": int(self.finished),
+            "units_total": self.units_total,
+            "units_done": self.units_total if self.finished else self.units_done,
             "finished": self.finished,
             "message": self.message,
         }
+
+
+def _under_way(run: SyncRun) -> str:
+    """What a run still under way is doing: waiting, or how many of its passes of students
+    are done (the unit running says which)."""
+    running = [u for u in run.units if u.status is RunStatus.RUNNING]
+    step = running[0].step if running else ""
+    words = STEP_WORDS.get(step, step)
+    students = run.scope.get("students")
+    if step == COMPUTING and run.units_total > 1 and students:
+        words += f": {run.units_done} of {run.units_total} parts done ({students:,} students in all)"
+    return words + "…"
 
 
 def _when(moment: datetime | None) -> str:

@@ -157,11 +157,62 @@ def test_a_recompute_the_database_keeps_refusing_is_recorded_as_failed_and_chang
     assert run.status is RunStatus.FAILED and run.failed == 1 and run.computed == 0
     with database.begin() as session:
         (error,) = session.scalars(select(SyncError).where(SyncError.run_id == run_id))
-        assert error.subject == "every standing"
+        assert error.subject == "students 1–3 of 3"
         assert error.reason == (
             f"the database refused the recompute {ATTEMPTS} times (duplicate key value); try again"
         )
     assert _values(database) == before
+
+
+def _students(database) -> list[int]:
+    with database.begin() as session:
+        return sorted(set(session.scalars(select(StandingRow.student_id))))
+
+
+def test_a_large_district_is_recomputed_in_passes_of_students_each_its_own_unit(database):
+    _seed(database)
+    with database.begin() as session:
+        set_district_policy(session, Policy(method=MethodChoice.of("highest", {})))
+    run_id = _queue(database)
+
+    run = run_district_recompute(database, run_id, students_per_pass=2)
+
+    assert run.status is RunStatus.SUCCEEDED
+    assert (run.units_total, run.units_done, run.scope["students"]) == (2, 2, 3)
+    with database.begin() as session:
+        units = session.scalars(select(SyncUnit).where(SyncUnit.run_id == run_id).order_by(SyncUnit.id)).all()
+        assert [u.ref for u in units] == ["students 1–2 of 3", "students 3–3 of 3"]
+        assert all(u.status is RunStatus.SUCCEEDED for u in units)
+        assert run.computed == sum(u.computed for u in units) > 0
+        methods = set(session.scalars(select(StandingRow.method).where(StandingRow.kind == "indicator")))
+    assert methods == {"highest"}  # every pass applied the new policy
+
+
+def test_a_pass_the_database_keeps_refusing_fails_alone_and_the_others_go_on(database, monkeypatch):
+    _seed(database)
+    before = _values(database)
+    first, *others = _students(database)
+    with database.begin() as session:
+        set_district_policy(session, Policy(method=MethodChoice.of("highest", {})))
+
+    def refuse_the_first_student(session, **kwargs):
+        if first in kwargs["students"]:
+            raise IntegrityError("INSERT INTO standings", {}, Exception("duplicate key value"))
+        return recompute(session, **kwargs)
+
+    monkeypatch.setattr(bridge.recompute_runs, "recompute", refuse_the_first_student)
+    monkeypatch.setattr(bridge.recompute_runs.time, "sleep", lambda _s: None)
+    run_id = _queue(database)
+    run = run_district_recompute(database, run_id, students_per_pass=1)
+
+    assert (run.status, run.units_total, run.units_done, run.failed) == (RunStatus.PARTIAL, 3, 3, 1)
+    after = _values(database)
+    with database.begin() as session:
+        student_of = {row.key: row.student_id for row in session.scalars(select(StandingRow))}
+        (error,) = session.scalars(select(SyncError).where(SyncError.run_id == run_id))
+    assert error.subject == "students 1–1 of 3" and "refused the recompute 3 times" in error.reason
+    assert all(after[k] == before[k] for k, s in student_of.items() if s == first)
+    assert any(after[k] != before[k] for k, s in student_of.items() if s in others)
 
 
 def test_an_unexpected_error_is_recorded_without_its_details(database, monkeypatch):
@@ -172,10 +223,14 @@ def test_an_unexpected_error_is_recorded_without_its_details(database, monkeypat
 
     monkeypatch.setattr(bridge.recompute_runs, "recompute", broken)
     run_id = _queue(database)
-    assert run_district_recompute(database, run_id).status is RunStatus.FAILED
+    assert run_district_recompute(database, run_id, students_per_pass=2).status is RunStatus.FAILED
     with database.begin() as session:
-        (error,) = session.scalars(select(SyncError).where(SyncError.run_id == run_id))
-        assert "see the tool's log" in error.reason and "internals" not in error.reason
+        errors = session.scalars(
+            select(SyncError).where(SyncError.run_id == run_id).order_by(SyncError.id)
+        ).all()
+    assert [e.subject for e in errors] == ["students 1–2 of 3", "students 3–3 of 3"]
+    assert "see the tool's log" in errors[0].reason and "internals" not in errors[0].reason
+    assert errors[1].reason == "not run: an earlier pass failed"  # the same error would stop it
 
 
 def test_a_run_delivered_twice_is_not_run_again(database, monkeypatch):

@@ -9,7 +9,8 @@ import re
 import pytest
 from sqlalchemy import select
 
-from bridge.recompute_runs import queue_district_recompute
+import bridge.recompute_runs
+from bridge.recompute_runs import queue_district_recompute, run_district_recompute
 from config import FRAMEWORKS_DIR
 from mappings.calculation import MethodChoice
 from mappings.policy import CourseChoice, Policy
@@ -226,3 +227,30 @@ def test_a_recalculation_not_over_is_shown_with_its_progress(admin, database):
     assert f'data-url="/admin/policy/recalculations/{run_id}.json?ls={ls}"' in page
     assert "Waiting for a worker to start the recalculation…" in page
     assert "Recalculate every standing now" not in page  # not while one is pending
+
+
+def test_a_recalculation_in_parts_shows_how_many_are_done(admin, database, monkeypatch):
+    client, ls = admin
+    with database.begin() as session:
+        district = make_district(session)
+        pi, course = district.math_indicators[0], district.courses[0]
+        record_observations(
+            session, [observation(student, pi, course, 3, 1, f"p{student}") for student in district.students]
+        )
+        run_id = queue_district_recompute(session, trigger="admin", reason="district policy changed")
+    seen = []
+
+    def watching(session, **kwargs):
+        seen.append(client.get(f"/admin/policy/recalculations/{run_id}.json?ls={ls}").get_json())
+        return recompute(session, **kwargs)
+
+    monkeypatch.setattr(bridge.recompute_runs, "recompute", watching)
+    run_district_recompute(database, run_id, students_per_pass=1)
+
+    students = len(district.students)
+    assert [(p["units_done"], p["units_total"]) for p in seen] == [(n, students) for n in range(students)]
+    assert seen[1]["message"] == (
+        f"Recalculating every standing: 1 of {students} parts done ({students} students in all)…"
+    )
+    final = client.get(f"/admin/policy/recalculations/{run_id}.json?ls={ls}").get_json()
+    assert (final["finished"], final["units_done"], final["units_total"]) == (True, students, students)

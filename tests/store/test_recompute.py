@@ -15,7 +15,7 @@ from store import standing_writes
 from store.evidence import EvidenceRow, StandingKey, exclude_evidence, mark_removed, record_observations
 from store.overrides import active_overrides, set_override
 from store.policies import all_policies, set_course_choice, set_district_policy
-from store.recompute import recompute
+from store.recompute import district_students, recompute
 from store.recompute_inputs import load_catalogue
 from store.standings import (
     StandingKind,
@@ -433,3 +433,34 @@ def test_a_standing_already_loaded_shows_the_rewritten_values(database):
         assert loaded.value == D("2.50")
         recompute(session, record_observations(session, [observation(s0, pi1, c0, 4, 9, "a8")]))
         assert loaded.value == D("3.00")
+
+
+def test_a_recompute_of_some_students_writes_theirs_as_the_full_one_would_and_no_one_elses(database):
+    with database.begin() as session:
+        d = seed(session)
+        recompute(session)
+    with database.begin() as session:
+        full = {k: (r.value, r.status, r.met) for k, r in rows(session).items()}
+        session.execute(delete(StandingRow))
+    s0, s1 = d.students[0], d.students[1]
+    with database.begin() as session:
+        changes = recompute(session, students=[s0], explain=False)
+        assert {c.student_id for c in changes} == {s0}
+        assert recompute(session, students=[]) == []
+    with database.begin() as session:
+        mine = {k: (r.value, r.status, r.met) for k, r in rows(session).items()}
+    assert mine == {k: v for k, v in full.items() if k.split(":")[1] == str(s0)}
+    with database.begin() as session:
+        recompute(session, students=[s1], explain=False)
+        assert {k: (r.value, r.status, r.met) for k, r in rows(session).items()} == full
+        assert recompute(session, students=[s0, s1]) == []  # nothing changed since
+
+
+def test_district_students_are_those_with_evidence_or_standings(database):
+    with database.begin() as session:
+        d = seed(session)
+        recompute(session)
+        s0, s1 = d.students[0], d.students[1]
+        session.execute(delete(EvidenceRow).where(EvidenceRow.student_id == s1))
+        assert district_students(session) == sorted([s0, s1])  # s1 still has standings
+        assert d.students[2] not in district_students(session)
