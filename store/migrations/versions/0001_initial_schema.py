@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-23 12:25:35.020557
+Create Date: 2026-11-23 20:59:59.667208
 """
 
 from alembic import op
@@ -118,7 +118,8 @@ def upgrade() -> None:
     sa.Column('input_hash', sa.String(length=40), nullable=False),
     sa.Column('computed_at', store.types.UtcDateTime(), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_standings')),
-    sa.UniqueConstraint('key', name=op.f('uq_standings_key'))
+    sa.UniqueConstraint('key', name=op.f('uq_standings_key')),
+    postgresql_with={'fillfactor': 70}
     )
     with op.batch_alter_table('standings', schema=None) as batch_op:
         batch_op.create_index('ix_standings_course_kind', ['course_id', 'kind'], unique=False)
