@@ -40,7 +40,7 @@ from mappings.policy import Policy
 from mappings.scale import default_scale
 from store.database import Database
 from store.evidence import EvidenceRow, Observation, record_observations
-from store.evidence_columns import columns_query
+from store.evidence_columns import copy_query
 from store.frameworks import Framework, GraduationStandard, PerformanceIndicator
 from store.people import Course, User
 from store.policies import set_district_policy
@@ -267,9 +267,7 @@ def server_floor(db: Database, rows: int) -> None:
     just wrote (into the emptied table, inside a transaction it rolls back: nothing
     changes). No client, however quick, makes the run shorter than the two together."""
     with db.engine.connect() as conn:
-        evidence_sql = str(
-            columns_query().compile(dialect=conn.dialect, compile_kwargs={"literal_binds": True})
-        )
+        evidence_sql = str(copy_query().compile(dialect=conn.dialect, compile_kwargs={"literal_binds": True}))
         driver = conn.connection.driver_connection
         assert driver is not None
         with driver.cursor() as cursor:

@@ -3,8 +3,12 @@ that also explains, the observations themselves.
 
 Rows come ordered by student, indicator, assessed date, attempt and id: grouped by
 (student, indicator) and, inside a group, in the order the methods read them. A full read on
-PostgreSQL streams the table as binary COPY straight into numpy (every column a non-null
-bigint, so each row has the same 110 bytes); other reads go through the driver's cursor.
+PostgreSQL (or a pass of students) streams the table as binary COPY straight into numpy
+(every column a non-null 8-byte integer, so each row has the same 136 bytes) and is sorted
+here: for 240,000 rows the server's part fell from 0.43 s (an index scan and a sort) to
+0.11 s, for 30 ms of numpy. The read's time is bound by the driver taking the rows one
+message each (0.3-0.5 s of client CPU for those rows), so this spares the database server,
+not the run. Other reads go through the driver's cursor, sorted by the database.
 """
 
 from __future__ import annotations
@@ -38,8 +42,11 @@ _PURPOSE_CODE = {Purpose.FORMATIVE: 0, Purpose.SUMMATIVE: 1, Purpose.HABIT_OF_WO
 #: count and, per field, its length and big-endian value; a field count of -1 ends the data
 _COPY_HEADER = b"PGCOPY\n\xff\r\n\x00" + bytes(8)
 _COPY_TRAILER = b"\xff\xff"
+#: COPY sends two more columns, the sort keys between the group and the id: the assessed
+#: time (a timestamp's binary form is its microseconds, an 8-byte integer) and the attempt
+_COPY_WIDTH = _WIDTH + 2
 _COPY_ROW = np.dtype(
-    [("fields", ">i2"), *((f"c{i}", [("size", ">i4"), ("value", ">i8")]) for i in range(_WIDTH))]
+    [("fields", ">i2"), *((f"c{i}", [("size", ">i4"), ("value", ">i8")]) for i in range(_COPY_WIDTH))]
 )
 
 
@@ -104,6 +111,14 @@ _ORDER = (
 )
 
 
+def copy_query(query: Any | None = None) -> Any:
+    """`columns_query` (or a narrower one) as the COPY read sends it: unsorted, with the
+    sort keys appended (also what `benchmarks.engine` times the server alone sending)."""
+    query = columns_query() if query is None else query
+    sort_keys = (EvidenceRow.assessed_at, sql_cast(EvidenceRow.attempt, BigInteger))
+    return query.order_by(None).add_columns(*sort_keys)
+
+
 def _empty() -> np.ndarray:
     return np.zeros((0, _WIDTH), dtype=np.int64)
 
@@ -118,6 +133,18 @@ def _fetch(session: Session, query: Any) -> Iterator[np.ndarray]:
             yield np.array(rows, dtype=np.int64).reshape(-1, _WIDTH)
     finally:
         result.close()
+
+
+def _copy_sorted(session: Session, query: Any) -> np.ndarray:
+    """The query's rows by PostgreSQL binary COPY, in the methods' order (see the module
+    docstring)."""
+    chunks = list(_copy_chunks(session, copy_query(query)))
+    if not chunks:
+        return _empty()
+    table = np.concatenate(chunks)
+    # the last key sorts first: student, indicator, assessed time, attempt, id
+    order = np.lexsort((table[:, 0], table[:, 10], table[:, 9], table[:, 2], table[:, 1]))
+    return table[order, :_WIDTH]
 
 
 def _copy_chunks(session: Session, query: Any) -> Iterator[np.ndarray]:
@@ -151,10 +178,11 @@ def _parse_rows(pending: bytearray) -> np.ndarray:
     count = len(pending) // _COPY_ROW.itemsize
     rows = np.frombuffer(bytes(pending[: count * _COPY_ROW.itemsize]), dtype=_COPY_ROW)
     del pending[: count * _COPY_ROW.itemsize]
-    if np.any(rows["fields"] != _WIDTH) or any(np.any(rows[f"c{i}"]["size"] != 8) for i in range(_WIDTH)):
-        raise RuntimeError("PostgreSQL binary COPY gave a row that is not nine bigints")
-    table = np.empty((count, _WIDTH), dtype=np.int64)
-    for i in range(_WIDTH):
+    sizes = (rows[f"c{i}"]["size"] for i in range(_COPY_WIDTH))
+    if np.any(rows["fields"] != _COPY_WIDTH) or any(np.any(size != 8) for size in sizes):
+        raise RuntimeError("PostgreSQL binary COPY gave a row that is not eleven 8-byte integers")
+    table = np.empty((count, _COPY_WIDTH), dtype=np.int64)
+    for i in range(_COPY_WIDTH):
         table[:, i] = rows[f"c{i}"]["value"]
     return table
 
@@ -169,8 +197,9 @@ def load_evidence_columns(
         if students is not None:
             # inline ids (the COPY statement takes no parameters): a pass is a thousand or so
             query = query.where(EvidenceRow.student_id.in_(sorted({int(s) for s in students})))
-        postgres = session.connection().dialect.name == "postgresql"
-        chunks = list((_copy_chunks if postgres else _fetch)(session, query))
+        if session.connection().dialect.name == "postgresql":
+            return EvidenceColumns.of(_copy_sorted(session, query))
+        chunks = list(_fetch(session, query))
         return EvidenceColumns.of(np.concatenate(chunks) if chunks else _empty())
     students = sorted({s for s, _ in pairs})
     indicators = sorted({i for _, i in pairs})

@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from mappings.evidence import EvidenceStatus, Purpose
 from store.evidence import EvidenceRow, exclude_evidence, mark_removed, record_observations
-from store.evidence_columns import load_observed
+from store.evidence_columns import load_evidence_columns, load_observed
 from tests.store.district import make_district, observation
 
 
@@ -63,3 +63,40 @@ def test_observations_read_for_recomputing_match_the_stored_rows(database):
     assert columns.replaces.tolist() == [r.replaces_evidence_id or 0 for r in rows]
     assert sum(columns.removed.tolist()) == 1 and sum(columns.excluded.tolist()) == 1
     assert sum(1 for r in columns.replaces.tolist() if r) == 1
+
+
+def test_a_district_read_and_a_pass_of_students_give_the_methods_order(database):
+    """On PostgreSQL these come by COPY, unsorted, and are sorted after: the same rows in the
+    same order as the database's own ORDER BY, ties on the date broken by attempt, then id."""
+    with database.begin() as session:
+        d = make_district(session)
+        pi1, pi2, _ = d.math_indicators
+        c0, _ = d.courses
+        s0, s1, s2 = d.students
+        record_observations(  # recorded out of order; two on one date, the later attempt first
+            session,
+            [
+                observation(s1, pi2, c0, 2, 4, "e1"),
+                observation(s0, pi1, c0, 4, 3, "e2", attempt=2),
+                observation(s0, pi1, c0, 3, 3, "e3"),
+                observation(s2, pi1, c0, 1, 1, "e4"),
+                observation(s0, pi1, c0, 2, 1, "e5"),
+                observation(s1, pi1, c0, 3, 2, "e6"),
+                observation(s0, pi1, c0, 1, 3, "e7"),
+            ],
+        )
+    with database.begin() as session:
+        ordered = session.execute(
+            select(EvidenceRow.id, EvidenceRow.student_id).order_by(
+                EvidenceRow.student_id,
+                EvidenceRow.indicator_id,
+                EvidenceRow.assessed_at,
+                EvidenceRow.attempt,
+                EvidenceRow.id,
+            )
+        ).all()
+        everyone = load_evidence_columns(session, None)
+        some = load_evidence_columns(session, None, students=[s2, s0])
+    assert everyone.id.tolist() == [i for i, _ in ordered]
+    assert some.id.tolist() == [i for i, s in ordered if s in (s0, s2)]
+    assert some.student.tolist() == [s for _, s in ordered if s in (s0, s2)]
