@@ -21,7 +21,7 @@ from sqlalchemy import select
 
 from bridge.context import Bridge
 from bridge.recompute_runs import run_district_recompute
-from bridge.runs import execute_run, run_course_unit, start_run
+from bridge.runs import courses_with_an_lms, execute_run, run_course_unit, start_run
 from bridge.service_tokens import MemoryTokenCache, RedisTokenCache, TokenCache
 from pbridge.settings import Settings
 from store.database import Database
@@ -120,9 +120,7 @@ def queue_units(app: Celery, database: Database, run_id: int) -> None:
 
 def all_courses(database: Database) -> list[int]:
     with database.begin() as session:
-        return list(
-            session.scalars(select(Course.id).where(Course.platform_id.is_not(None)).order_by(Course.id))
-        )
+        return courses_with_an_lms(session)
 
 
 def active_courses(database: Database, *, within: timedelta = timedelta(days=14)) -> list[int]:

@@ -17,6 +17,7 @@ from typing import Any
 
 from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
 from bridge.context import Bridge
 from bridge.lms_sync import sync_course
@@ -66,6 +67,11 @@ def courses_to_sync(
         return list(session.scalars(query))
 
 
+def courses_with_an_lms(session: Session) -> list[int]:
+    """Every course launched from a registered platform: what "every course" syncs."""
+    return list(session.scalars(select(Course.id).where(Course.platform_id.is_not(None)).order_by(Course.id)))
+
+
 def start_run(
     database: Database,
     course_ids: Sequence[int],
@@ -77,17 +83,37 @@ def start_run(
 ) -> int:
     """Record a queued run with one unit per course; returns the run id."""
     with database.begin() as session:
-        run = SyncRun(
-            kind=kind,
+        return record_run(
+            session,
+            course_ids,
             trigger=trigger,
             started_by_user_id=started_by_user_id,
-            scope=scope or {"courses": list(course_ids)},
-            units_total=len(course_ids),
+            scope=scope,
+            kind=kind,
         )
-        run.units = [SyncUnit(course_id=course_id) for course_id in course_ids]
-        session.add(run)
-        session.flush()
-        return run.id
+
+
+def record_run(
+    session: Session,
+    course_ids: Sequence[int],
+    *,
+    trigger: str,
+    started_by_user_id: int | None = None,
+    scope: dict[str, Any] | None = None,
+    kind: str = "lms",
+) -> int:
+    """`start_run` in the caller's transaction (a page commits it before dispatching)."""
+    run = SyncRun(
+        kind=kind,
+        trigger=trigger,
+        started_by_user_id=started_by_user_id,
+        scope=scope or {"courses": list(course_ids)},
+        units_total=len(course_ids),
+    )
+    run.units = [SyncUnit(course_id=course_id) for course_id in course_ids]
+    session.add(run)
+    session.flush()
+    return run.id
 
 
 def execute_run(

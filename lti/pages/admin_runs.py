@@ -1,16 +1,21 @@
-"""Sync runs with their errors, and the audit log, as admins read them."""
+"""Sync runs with their errors, and the audit log, as admins read them; and an admin's sync
+of every course (after a policy change, say: the gradebooks otherwise get the recalculated
+standings at each course's next nightly sync)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bridge.recompute_runs import KIND as RECOMPUTE
+from bridge.runs import LOCK_LIFETIME, courses_with_an_lms, record_run
 from lti.pages.tables import Table
 from store.audit import recent_changes
 from store.page_queries import recent_runs, run_errors
 from store.sync_runs import SyncError, SyncRun
+from store.types import utcnow
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,3 +93,53 @@ def audit_table(session: Session, *, limit: int = 300) -> Table:
     ]
     columns = ("When (UTC)", "Who", "What", "About", "Detail", "Course")
     return Table.of("audit", "Who changed what, newest first", columns, rows)
+
+
+#: who starts a sync of every course from the admin pages (the runs list says so)
+EVERY_COURSE_TRIGGER = "admin"
+
+
+@dataclass(frozen=True, slots=True)
+class EveryCourseSync:
+    """What asking for a sync of every course gave: a run, a run already under way, or none
+    (no course has an LMS to sync with yet)."""
+
+    run_id: int | None
+    courses: int
+    new: bool
+
+
+def sync_every_course(session: Session, *, actor_id: int) -> EveryCourseSync:
+    """Record a queued sync of every course in the caller's transaction (the caller commits,
+    then dispatches it), unless one an admin started is still under way."""
+    running = _every_course_sync_under_way(session)
+    if running is not None:
+        return EveryCourseSync(running.id, running.units_total, new=False)
+    courses = courses_with_an_lms(session)
+    if not courses:
+        return EveryCourseSync(None, 0, new=False)
+    run_id = record_run(
+        session,
+        courses,
+        trigger=EVERY_COURSE_TRIGGER,
+        started_by_user_id=actor_id,
+        scope={"every_course": True, "courses": courses},
+    )
+    return EveryCourseSync(run_id, len(courses), new=True)
+
+
+def _every_course_sync_under_way(session: Session) -> SyncRun | None:
+    """The newest admin-started sync not finished, unless nothing has moved in it for the
+    lock's lifetime (its worker died: it must not block the button for ever)."""
+    run = session.scalars(
+        select(SyncRun)
+        .where(SyncRun.kind == "lms", SyncRun.trigger == EVERY_COURSE_TRIGGER, SyncRun.finished_at.is_(None))
+        .order_by(SyncRun.id.desc())
+        .limit(1)
+    ).first()
+    if run is None:
+        return None
+    moments = [run.created_at, run.started_at]
+    moments += [m for u in run.units for m in (u.started_at, u.finished_at)]
+    last = max(m for m in moments if m is not None)
+    return run if utcnow() - last < LOCK_LIFETIME else None

@@ -64,6 +64,8 @@ class Recalculation:
     #: passes of students planned and done (one until the run has listed the students)
     units_total: int
     units_done: int
+    #: standings whose value changed: what the gradebooks have yet to receive
+    changed: int
 
     @classmethod
     def of(cls, run: SyncRun) -> Recalculation:
@@ -91,6 +93,7 @@ class Recalculation:
             errors=errors,
             units_total=max(1, run.units_total),
             units_done=run.units_done,
+            changed=run.computed,
         )
 
     def progress(self) -> dict[str, Any]:

@@ -3,14 +3,19 @@ each change in the audit log; a malformed file or policy changes nothing."""
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import io
 import re
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import select
 
+import bridge.jobs
 import bridge.recompute_runs
 from bridge.recompute_runs import queue_district_recompute, run_district_recompute
+from bridge.runs import LOCK_LIFETIME
 from config import FRAMEWORKS_DIR
 from mappings.calculation import MethodChoice
 from mappings.policy import CourseChoice, Policy
@@ -18,12 +23,14 @@ from store.audit import AuditEntry
 from store.evidence import record_observations
 from store.frameworks import Framework, FrameworkStatus
 from store.launch_sessions import open_session
-from store.people import upsert_user
+from store.people import Course, upsert_user
 from store.policies import district_policy, set_course_choice, set_district_policy
 from store.recompute import recompute
+from store.registrations import PlatformDetails, add_platform
 from store.sis import SisConnection
 from store.standings import StandingRow
-from store.sync_runs import RunStatus, SyncRun
+from store.sync_runs import RunStatus, SyncRun, SyncUnit
+from store.types import utcnow
 from tests.runs import finished_run
 from tests.store.district import make_district, observation
 
@@ -147,6 +154,8 @@ def test_saving_the_policy_recalculates_every_standing_in_the_background(admin, 
     progress = client.get(f"/admin/policy/recalculations/{run_id}.json?ls={ls}").get_json()
     assert progress["finished"] and progress["status"] == "succeeded"
     assert progress["message"].startswith("Every standing was recalculated: ")
+    page = client.get(f"/admin/policy?ls={ls}").get_data(as_text=True)
+    assert "Sync every course now" in page and 'action="/admin/runs/every-course' in page
     with database.begin() as session:
         standing = session.scalars(
             select(StandingRow).where(
@@ -217,6 +226,11 @@ def test_a_teacher_session_cannot_use_admin_pages(app, database):
     client = app.test_client()
     for path in ("/admin/policy", "/admin/audit", "/admin/frameworks", "/admin/sis", "/admin/runs"):
         assert client.get(f"{path}?ls={token}").status_code == 403
+    # nor start a sync of every course, even with the form's token right
+    csrf = hmac.new(app.config["SECRET_KEY"].encode(), b"csrf|" + token.encode(), hashlib.sha256).hexdigest()
+    assert client.post(f"/admin/runs/every-course?ls={token}", data={"csrf_token": csrf}).status_code == 403
+    with database.begin() as session:
+        assert session.scalars(select(SyncRun)).all() == []
 
 
 def test_a_recalculation_not_over_is_shown_with_its_progress(admin, database):
@@ -254,3 +268,52 @@ def test_a_recalculation_in_parts_shows_how_many_are_done(admin, database, monke
     )
     final = client.get(f"/admin/policy/recalculations/{run_id}.json?ls={ls}").get_json()
     assert (final["finished"], final["units_done"], final["units_total"]) == (True, students, students)
+
+
+def test_an_admin_syncs_every_course_once_at_a_time(admin, database, monkeypatch):
+    client, ls = admin
+    dispatched = []
+    monkeypatch.setattr(bridge.jobs.Dispatcher, "dispatch", lambda _self, run_id: dispatched.append(run_id))
+    csrf = _token(client, "/admin/runs", ls)
+    none = client.post(f"/admin/runs/every-course?ls={ls}", data={"csrf_token": csrf})
+    assert none.status_code == 303 and "nothing=1" in none.headers["Location"]
+    assert "No course to sync yet" in client.get(none.headers["Location"]).get_data(as_text=True)
+
+    with database.begin() as session:
+        district = make_district(session)
+        platform = add_platform(
+            session,
+            PlatformDetails(
+                name="LMS",
+                issuer="https://lms.test",
+                client_id="tool",
+                auth_login_url="https://lms.test/auth",
+                auth_token_url="https://lms.test/token",
+                key_set_url="https://lms.test/jwks",
+            ),
+        )
+        linked = district.courses[0]
+        session.get(Course, linked).platform_id = platform.id  # the other course has no LMS
+
+    started = client.post(f"/admin/runs/every-course?ls={ls}", data={"csrf_token": csrf})
+    assert started.status_code == 303
+    with database.begin() as session:
+        run = session.scalars(select(SyncRun).where(SyncRun.kind == "lms")).one()
+        assert (run.trigger, run.units_total, run.scope["every_course"]) == ("admin", 1, True)
+        assert [u.course_id for u in run.units] == [linked] and run.started_by_user_id is not None
+        run_id = run.id
+    assert dispatched == [run_id] and f"started={run_id}" in started.headers["Location"]
+    assert f"Run {run_id} is syncing every course" in client.get(started.headers["Location"]).get_data(
+        as_text=True
+    )
+
+    again = client.post(f"/admin/runs/every-course?ls={ls}", data={"csrf_token": csrf})
+    assert f"already={run_id}" in again.headers["Location"] and dispatched == [run_id]
+
+    with database.begin() as session:  # its worker died long ago: no longer in the way
+        stale = utcnow() - LOCK_LIFETIME - timedelta(minutes=1)
+        session.get(SyncRun, run_id).created_at = stale
+        for unit in session.scalars(select(SyncUnit).where(SyncUnit.run_id == run_id)):
+            unit.started_at = stale
+    fresh = client.post(f"/admin/runs/every-course?ls={ls}", data={"csrf_token": csrf})
+    assert "started=" in fresh.headers["Location"] and len(dispatched) == 2
