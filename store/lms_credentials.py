@@ -20,7 +20,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, String, Text, UniqueConstraint, delete, select
+from sqlalchemy import ForeignKey, String, Text, UniqueConstraint, delete, func, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from pbridge.errors import ProficiencyBridgeError
@@ -200,6 +200,55 @@ def open_credentials(session: Session, box: SecretBox, platform_id: int) -> LmsS
 
 def all_credentials(session: Session) -> list[LmsCredential]:
     return list(session.scalars(select(LmsCredential).order_by(LmsCredential.platform_id)))
+
+
+@dataclass(frozen=True, slots=True)
+class CredentialLine:
+    """What is stored for one platform (never a secret, only whether one is set)."""
+
+    platform_id: int
+    kind: Preset
+    api_url: str
+    client_id: str
+    secret_set: bool
+    token_set: bool
+    #: Canvas: teachers who authorised the tool to act for them
+    teachers_authorised: int | None
+
+    def parts(self) -> list[str]:
+        """The line as `pbridge lms list` prints it and the admin page shows it."""
+        parts = [
+            self.kind.value,
+            self.api_url or "(API URL from the launch)",
+            f"key {self.client_id}" if self.client_id else "no key",
+            "secret set" if self.secret_set else "no secret",
+            "token set" if self.token_set else "no token",
+        ]
+        if self.teachers_authorised is not None:
+            parts.append(f"{self.teachers_authorised} teacher(s) authorised")
+        return parts
+
+
+def credential_lines(session: Session) -> dict[int, CredentialLine]:
+    """The LMS API credentials of every platform that has some, by platform id."""
+    return {row.platform_id: _line(session, row) for row in all_credentials(session)}
+
+
+def _line(session: Session, row: LmsCredential) -> CredentialLine:
+    teachers = None
+    if row.kind is Preset.CANVAS:
+        teachers = session.scalar(
+            select(func.count()).select_from(LmsUserToken).where(LmsUserToken.platform_id == row.platform_id)
+        )
+    return CredentialLine(
+        platform_id=row.platform_id,
+        kind=row.kind,
+        api_url=row.api_base_url or "",
+        client_id=row.client_id or "",
+        secret_set=bool(row.client_secret_sealed),
+        token_set=bool(row.token_sealed),
+        teachers_authorised=teachers,
+    )
 
 
 def remove_credentials(session: Session, platform_id: int) -> bool:

@@ -6,17 +6,19 @@ blueprint. Every change an admin makes is written to the audit log.
 
 from __future__ import annotations
 
-from flask import Blueprint, redirect, render_template, request, url_for
+from flask import Blueprint, abort, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
 from config.presets import preset_endpoints
 from lti.pages.admin_registry import edit_platform
+from lti.pages.lms_api_status import ApiTest, platform_courses, test_lms_api
 from lti.services import services
 from lti.web_session import current_session, role_required
 from pbridge.errors import RegistrationError
 from store.audit import record_change
 from store.database import request_session
-from store.platforms import Preset, RegistrationStatus, UnknownDeploymentPolicy
+from store.lms_credentials import credential_lines
+from store.platforms import Platform, Preset, RegistrationStatus, UnknownDeploymentPolicy
 from store.registrations import (
     PlatformDetails,
     add_platform,
@@ -40,6 +42,7 @@ def home() -> str:
     return render_template(
         "admin/home.html",
         platforms=list_platforms(session),
+        lms_api=credential_lines(session),
         pending=pending_deployments(session),
         keys=list_keys(session),
         base_url=s.settings.base_url,
@@ -174,3 +177,35 @@ def edit(platform_id: int) -> Response:
     session.commit()
     services().registrations.forget()
     return redirect(url_for("admin.home", saved="platform"), code=303)
+
+
+@bp.get("/platforms/<int:platform_id>/lms-api")
+@role_required("admin")
+def lms_api(platform_id: int) -> str:
+    """The platform's LMS API credentials and the form that tests them."""
+    return _lms_api_page(platform_id)
+
+
+@bp.post("/platforms/<int:platform_id>/lms-api/test")
+@role_required("admin")
+def lms_api_test(platform_id: int) -> str:
+    """Call the LMS now, as a sync would, and show each check (the same as `pbridge lms test`)."""
+    chosen = request.form.get("course", "")
+    test = test_lms_api(services().dispatcher.bridge, request_session(), platform_id, chosen)
+    return _lms_api_page(platform_id, test=test, chosen=chosen)
+
+
+def _lms_api_page(platform_id: int, *, test: ApiTest | None = None, chosen: str = "") -> str:
+    session = request_session()
+    platform = session.get(Platform, platform_id)
+    if platform is None:
+        abort(404, description=f"There is no platform {platform_id}.")
+    return render_template(
+        "admin/lms_api.html",
+        platform=platform,
+        line=credential_lines(session).get(platform_id),
+        courses=platform_courses(session, platform_id),
+        chosen=chosen,
+        test=test,
+        active="home",
+    )

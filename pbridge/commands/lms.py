@@ -13,14 +13,7 @@ import click
 
 from pbridge.errors import SettingsError
 from pbridge.runtime import Runtime, open_runtime
-from store.lms_credentials import (
-    LmsCredential,
-    LmsUserToken,
-    all_credentials,
-    remove_credentials,
-    reset_cursors,
-    save_credentials,
-)
+from store.lms_credentials import credential_lines, remove_credentials, reset_cursors, save_credentials
 from store.platforms import Preset
 
 SECRET_ENV = "PBRIDGE_LMS_SECRET"
@@ -156,32 +149,13 @@ def test_command(platform_id: int, course_id: int | None) -> None:
 @lms.command("list")
 def list_command() -> None:
     """One line per platform with LMS API credentials (secrets are never shown)."""
-    from sqlalchemy import func, select
-
     runtime = open_runtime()
     with runtime.database.begin() as session:
-        rows: list[LmsCredential] = all_credentials(session)
-        if not rows:
-            click.echo(
-                "No LMS API credentials. Enter some with `pbridge lms connect canvas|moodle|schoology`."
-            )
-        for row in rows:
-            teachers = session.scalar(
-                select(func.count())
-                .select_from(LmsUserToken)
-                .where(LmsUserToken.platform_id == row.platform_id)
-            )
-            parts = [
-                f"platform {row.platform_id}",
-                row.kind.value,
-                row.api_base_url or "(API URL from the launch)",
-                f"key {row.client_id}" if row.client_id else "no key",
-                "secret set" if row.client_secret_sealed else "no secret",
-                "token set" if row.token_sealed else "no token",
-            ]
-            if row.kind is Preset.CANVAS:
-                parts.append(f"{teachers} teacher(s) authorised")
-            click.echo("\t".join(parts))
+        lines = credential_lines(session)
+    if not lines:
+        click.echo("No LMS API credentials. Enter some with `pbridge lms connect canvas|moodle|schoology`.")
+    for line in lines.values():
+        click.echo("\t".join([f"platform {line.platform_id}", *line.parts()]))
 
 
 @lms.command("remove")

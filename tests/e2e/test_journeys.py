@@ -200,6 +200,13 @@ def test_admin_journey(stack, chromium):
         page.locator("details.action[open] input[name=name]").fill("District Canvas")
         page.locator("details.action[open] button").click()
         assert "registration is saved" in page.locator(".notice-ok").inner_text()
+        # the platform's LMS API credentials, tested from the page as `pbridge lms test` would
+        page.locator("td a[href*='/lms-api']").first.click()
+        check_page(page, "admin-lms-api")
+        page.get_by_role("button", name="Test the LMS API now").click()
+        assert page.locator("table.data tbody tr").count() >= 1
+        check_page(page, "admin-lms-api-tested")
+        page.get_by_role("link", name="Back to the registrations").click()
         for link, shot in (
             ("SIS", "admin-sis"),
             ("Frameworks", "admin-frameworks"),
