@@ -29,7 +29,7 @@ class PlatformNotFound(ProficiencyBridgeError):
 class ApiTest:
     """The checks of one platform's credentials, and of reading one course when chosen."""
 
-    platform: str
+    #: the chosen course as the LMS calls it ("" for the credentials alone)
     course: str
     checks: tuple[Check, ...]
 
@@ -52,7 +52,7 @@ def platform_courses(session: Session, platform_id: int) -> list[tuple[int, str]
     return [(cid, title or label or context_id) for cid, title, label, context_id in rows]
 
 
-def test_lms_api(bridge: Bridge, session: Session, platform_id: int, course: str = "") -> ApiTest:
+def check_lms_api(bridge: Bridge, session: Session, platform_id: int, course: str = "") -> ApiTest:
     """Run `pbridge lms test` for this platform (and this course, when one is chosen)."""
     platform = session.get(Platform, platform_id)
     if platform is None:
@@ -68,4 +68,4 @@ def test_lms_api(bridge: Bridge, session: Session, platform_id: int, course: str
             raise ProficiencyBridgeError(f"course {course_id} is not a course of {platform.name}")
         course_name = names[course_id]
     checks = check_connection(bridge, platform_id, course_id=course_id)
-    return ApiTest(platform=platform.name, course=course_name, checks=tuple(checks))
+    return ApiTest(course=course_name, checks=tuple(checks))

@@ -11,7 +11,7 @@ from werkzeug.wrappers import Response
 
 from config.presets import preset_endpoints
 from lti.pages.admin_registry import edit_platform
-from lti.pages.lms_api_status import ApiTest, platform_courses, test_lms_api
+from lti.pages.lms_api_status import ApiTest, check_lms_api, platform_courses
 from lti.services import services
 from lti.web_session import current_session, role_required
 from pbridge.errors import RegistrationError
@@ -191,7 +191,7 @@ def lms_api(platform_id: int) -> str:
 def lms_api_test(platform_id: int) -> str:
     """Call the LMS now, as a sync would, and show each check (the same as `pbridge lms test`)."""
     chosen = request.form.get("course", "")
-    test = test_lms_api(services().dispatcher.bridge, request_session(), platform_id, chosen)
+    test = check_lms_api(services().dispatcher.bridge, request_session(), platform_id, chosen)
     return _lms_api_page(platform_id, test=test, chosen=chosen)
 
 
