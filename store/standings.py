@@ -22,7 +22,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import JSON, Index, Numeric, String, select
+from sqlalchemy import JSON, Index, Numeric, String, select, text
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from mappings.calculation import MethodChoice, calculate
@@ -51,7 +51,14 @@ class StandingStatus(enum.Enum):
 class StandingRow(Base):
     __tablename__ = "standings"
     __table_args__ = (
-        Index("ix_standings_course_kind", "course_id", "kind"),
+        # a course's grid: the across-course half of the standings (course_id NULL) is never
+        # looked up by course, so it stays out of the index (a tenth less work loading them)
+        Index(
+            "ix_standings_course",
+            "course_id",
+            postgresql_where=text("course_id IS NOT NULL"),
+            sqlite_where=text("course_id IS NOT NULL"),
+        ),
         Index("ix_standings_student", "student_id"),
         # room on each page for a rewritten row's new version: a recompute never changes an
         # indexed column, so PostgreSQL then updates in place (HOT) without touching the

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-23 20:59:59.667208
+Create Date: 2026-11-23 21:47:01.589973
 """
 
 from alembic import op
@@ -122,7 +122,7 @@ def upgrade() -> None:
     postgresql_with={'fillfactor': 70}
     )
     with op.batch_alter_table('standings', schema=None) as batch_op:
-        batch_op.create_index('ix_standings_course_kind', ['course_id', 'kind'], unique=False)
+        batch_op.create_index('ix_standings_course', ['course_id'], unique=False, postgresql_where=sa.text('course_id IS NOT NULL'), sqlite_where=sa.text('course_id IS NOT NULL'))
         batch_op.create_index('ix_standings_student', ['student_id'], unique=False)
 
     op.create_table('tool_keys',
@@ -888,7 +888,7 @@ def downgrade() -> None:
     op.drop_table('tool_keys')
     with op.batch_alter_table('standings', schema=None) as batch_op:
         batch_op.drop_index('ix_standings_student')
-        batch_op.drop_index('ix_standings_course_kind')
+        batch_op.drop_index('ix_standings_course', postgresql_where=sa.text('course_id IS NOT NULL'), sqlite_where=sa.text('course_id IS NOT NULL'))
 
     op.drop_table('standings')
     op.drop_table('sis_connections')
