@@ -105,7 +105,6 @@ class EveryCourseSync:
     (no course has an LMS to sync with yet)."""
 
     run_id: int | None
-    courses: int
     new: bool
 
 
@@ -114,10 +113,10 @@ def sync_every_course(session: Session, *, actor_id: int) -> EveryCourseSync:
     then dispatches it), unless one an admin started is still under way."""
     running = _every_course_sync_under_way(session)
     if running is not None:
-        return EveryCourseSync(running.id, running.units_total, new=False)
+        return EveryCourseSync(running.id, new=False)
     courses = courses_with_an_lms(session)
     if not courses:
-        return EveryCourseSync(None, 0, new=False)
+        return EveryCourseSync(None, new=False)
     run_id = record_run(
         session,
         courses,
@@ -125,7 +124,7 @@ def sync_every_course(session: Session, *, actor_id: int) -> EveryCourseSync:
         started_by_user_id=actor_id,
         scope={"every_course": True, "courses": courses},
     )
-    return EveryCourseSync(run_id, len(courses), new=True)
+    return EveryCourseSync(run_id, new=True)
 
 
 def _every_course_sync_under_way(session: Session) -> SyncRun | None:

@@ -102,7 +102,7 @@ class Recalculation:
             "run_id": self.run_id,
             "status": self.status.value,
             "units_total": self.units_total,
-            "units_done": self.units_total if self.finished else self.units_done,
+            "units_done": self.units_done,
             "finished": self.finished,
             "message": self.message,
         }
