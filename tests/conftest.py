@@ -82,10 +82,13 @@ def _empty_tables(db: Database) -> None:
 
 @pytest.fixture(scope="session")
 def redis_url() -> str:
-    """The real Redis the suite tests Redis-backed paths against (db 15, flushed per test)."""
+    """The real Redis the suite tests Redis-backed paths against, flushed per test: db 15, less
+    the xdist worker's number, so that two workers' tests never share a database (one's flush
+    or Celery worker would take the other's keys and tasks)."""
     import redis
 
-    url = os.environ.get("REDIS_URL_FOR_TESTS", "redis://127.0.0.1:6379/15")
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw")
+    url = os.environ.get("REDIS_URL_FOR_TESTS", f"redis://127.0.0.1:6379/{15 - int(worker or 0)}")
     try:
         redis.Redis.from_url(url, socket_connect_timeout=2).ping()
     except redis.RedisError:
