@@ -3,7 +3,8 @@
 With Celery each course is its own task, so any number of workers share a run and a course
 is still never synced twice at once (the course lock lives in the database). A beat
 schedule syncs every course nightly and recently launched ("active") courses every few
-minutes. A district recompute (after a policy change) is one task.
+minutes. A district recompute (after a policy change) is one task that plans the passes of
+students and hands each to the workers as a task of its own (`bridge.recompute_runs`).
 """
 
 from __future__ import annotations
@@ -20,7 +21,12 @@ from celery.schedules import crontab
 from sqlalchemy import select
 
 from bridge.context import Bridge
-from bridge.recompute_runs import run_district_recompute
+from bridge.recompute_runs import (
+    STUDENTS_PER_PASS,
+    run_district_recompute,
+    run_recompute_pass,
+    start_district_recompute,
+)
 from bridge.runs import courses_with_an_lms, execute_run, run_course_unit, start_run
 from bridge.service_tokens import MemoryTokenCache, RedisTokenCache, TokenCache
 from pbridge.settings import Settings
@@ -88,9 +94,18 @@ def _register_tasks(app: Celery) -> None:
     def sync_unit(task: Any, run_id: int, unit_id: int, course_id: int) -> str:
         return run_course_unit(_worker_bridge(), run_id, unit_id, course_id).value
 
-    @app.task(name="pbridge.recompute_district")  # type: ignore[untyped-decorator]
-    def recompute_district(run_id: int) -> str:
-        return run_district_recompute(_worker_bridge().database, run_id).status.value
+    @app.task(name="pbridge.recompute_district", bind=True)  # type: ignore[untyped-decorator]
+    def recompute_district(task: Any, run_id: int) -> int:
+        # the worker's own settings and app: a task is shared by every Celery app of a process
+        size = Settings.from_env().recompute_pass_students
+        passes = start_district_recompute(_worker_bridge().database, run_id, students_per_pass=size)
+        for unit_id in passes:
+            task.app.send_task("pbridge.recompute_pass", args=[run_id, unit_id])
+        return len(passes)
+
+    @app.task(name="pbridge.recompute_pass")  # type: ignore[untyped-decorator]
+    def recompute_pass(run_id: int, unit_id: int) -> None:
+        run_recompute_pass(_worker_bridge().database, run_id, unit_id)
 
     @app.task(name="pbridge.sync_courses")  # type: ignore[untyped-decorator]
     def sync_courses(active_only: bool) -> int:
@@ -140,9 +155,12 @@ class Dispatcher:
     """Starts a recorded run (a sync, or a district recompute): on Celery workers, or in a
     background thread of this process."""
 
-    def __init__(self, bridge: Bridge, *, celery: Celery | None = None) -> None:
+    def __init__(
+        self, bridge: Bridge, *, celery: Celery | None = None, students_per_pass: int = STUDENTS_PER_PASS
+    ) -> None:
         self.bridge = bridge
         self.celery = celery
+        self.students_per_pass = students_per_pass
 
     def dispatch(self, run_id: int) -> None:
         if self.celery is not None:
@@ -155,7 +173,12 @@ class Dispatcher:
         if self.celery is not None:
             self.celery.send_task("pbridge.recompute_district", args=[run_id])
             return
-        _in_background(f"recompute-{run_id}", lambda: run_district_recompute(self.bridge.database, run_id))
+        _in_background(
+            f"recompute-{run_id}",
+            lambda: run_district_recompute(
+                self.bridge.database, run_id, students_per_pass=self.students_per_pass
+            ),
+        )
 
 
 def _in_background(name: str, work: Callable[[], object]) -> None:

@@ -11,13 +11,21 @@ One district recompute runs at a time, across processes: a second one waits for 
 (the lock of a killed worker expires, see `bridge.runs.LOCK_LIFETIME`), then reads the
 policy as it is by then.
 
-It goes through the district's students in passes (`STUDENTS_PER_PASS`), each pass a unit
-of the run and a transaction of its own. Every standing belongs to one student, so a pass
-is complete in itself, and what one pass costs stays the same however large the district:
-the memory it holds, how long it keeps rows locked against a sync, what a retry redoes. The
+It goes through the district's students in passes, each pass a unit of the run and a
+transaction of its own. Every standing belongs to one student, so a pass is complete in
+itself, and what one pass costs stays the same however large the district: the memory it
+holds, how long it keeps rows locked against a sync, what a retry redoes. A pass is a range
+of student ids, so a student who arrives between planning and running is still covered.
+
+Passes share nothing, so they can run at the same time. With Celery each pass is a task of
+its own (`pbridge.recompute_pass`) and the workers share them out, each on its own core and
+database connection; in a background thread they run one after another. Whichever pass
+closes the run releases the district lock, and each pass that finishes extends it. The
 policy page follows the passes as they finish. A pass that collides with a sync writing the
 same standings is refused by the database and tried again; nothing is written by a failed
 attempt, and a pass that keeps being refused is recorded as failed while the others go on.
+A pass stopped by an unexpected error stops the passes not yet started: they would meet it
+too.
 """
 
 from __future__ import annotations
@@ -31,7 +39,7 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
-from bridge.runs import release_lock, settle_run, take_lock
+from bridge.runs import extend_lock, release_lock, settle_run, take_lock
 from pbridge.errors import ProficiencyBridgeError
 from store.database import Database
 from store.recompute import district_students, recompute
@@ -53,6 +61,7 @@ ATTEMPTS = 3
 #: student, a second or two of work and a few hundred MB at most
 STUDENTS_PER_PASS = 1000
 _UNEXPECTED = "an unexpected error stopped it; see the tool's log"
+_NOT_RUN = "not run: an earlier pass failed"
 
 T = TypeVar("T")
 
@@ -91,13 +100,38 @@ def run_district_recompute(
     sleep: Callable[[float], None] = time.sleep,
     students_per_pass: int = STUDENTS_PER_PASS,
 ) -> SyncRun:
-    """Run a queued district recompute under the district lock and record its outcome.
+    """Run a queued district recompute in this process, pass after pass; its outcome.
 
     A run already finished (a task delivered twice) is returned as it is.
     """
+    passes = start_district_recompute(
+        database, run_id, poll_seconds=poll_seconds, sleep=sleep, students_per_pass=students_per_pass
+    )
+    try:
+        for unit_id in passes:
+            run_recompute_pass(database, run_id, unit_id)
+    finally:  # the last pass has released it, unless something stopped this loop
+        release_lock(database, kind=_LOCK_KIND, key=_LOCK_KEY, run_id=run_id)
+    return _finished_run(database, run_id)
+
+
+def start_district_recompute(
+    database: Database,
+    run_id: int,
+    *,
+    poll_seconds: float = 1.0,
+    sleep: Callable[[float], None] = time.sleep,
+    students_per_pass: int = STUDENTS_PER_PASS,
+) -> list[int]:
+    """Take the district lock for a queued run and plan its passes; the passes' unit ids, for
+    `run_recompute_pass` here or on workers.
+
+    Nothing to run ([]) when the run is already over, or when planning failed (recorded on
+    the run, which is then over and its lock released).
+    """
     unit_id = _start(database, run_id)
     if unit_id is None:
-        return _finished_run(database, run_id)
+        return []
     waiting = False
     while not take_lock(database, run_id, kind=_LOCK_KIND, key=_LOCK_KEY):
         if not waiting:
@@ -105,24 +139,40 @@ def run_district_recompute(
             waiting = True
         sleep(poll_seconds)
     try:
-        try:
-            passes = _with_retries(database, lambda s: _plan(s, run_id, unit_id, students_per_pass))
-        except Exception as error:  # noqa: BLE001 (recorded on the run; logged by _reason)
-            _finish(database, run_id, unit_id, changed=0, problem=_reason(error, run_id))
-        else:
-            for number, (pass_unit, students) in enumerate(passes):
-                if not _run_pass(database, run_id, pass_unit, students):
-                    for later, _ in passes[number + 1 :]:
-                        _finish(database, run_id, later, changed=0, problem="not run: an earlier pass failed")
-                    break
-    finally:
-        release_lock(database, kind=_LOCK_KIND, key=_LOCK_KEY)
-    return _finished_run(database, run_id)
+        return _with_retries(database, lambda s: _plan(s, run_id, unit_id, students_per_pass))
+    except Exception as error:  # noqa: BLE001 (recorded on the run; logged by _reason)
+        _finish(database, run_id, unit_id, changed=0, problem=_reason(error, run_id))
+        return []
 
 
-def _plan(session: Session, run_id: int, unit_id: int, size: int) -> list[tuple[int, list[int]]]:
+def run_recompute_pass(database: Database, run_id: int, unit_id: int) -> None:
+    """Recompute one planned pass of students as its unit; the pass that closes the run
+    releases the district lock. A pass already finished (a task delivered twice) is left
+    as it is."""
+    students = _claim(database, run_id, unit_id)
+    if students is None:
+        return
+    if _stopped(database, run_id):
+        _finish(database, run_id, unit_id, changed=0, problem=_NOT_RUN)
+        return
+    low, high = students
+    began = time.monotonic()
+    try:
+        changed = _with_retries(
+            database, lambda s: len(recompute(s, students=district_students(s, low, high), explain=False))
+        )
+    except Exception as error:  # noqa: BLE001 (recorded on the run; logged by _reason)
+        _finish(database, run_id, unit_id, changed=0, problem=_reason(error, run_id))
+        return
+    seconds = time.monotonic() - began
+    _finish(database, run_id, unit_id, changed=changed, step=f"{changed} changed in {seconds:.1f} s")
+    log.info("district recompute run=%s unit=%s changed=%s seconds=%.1f", run_id, unit_id, changed, seconds)
+
+
+def _plan(session: Session, run_id: int, unit_id: int, size: int) -> list[int]:
     """Remove orphaned standings, list the students, and give each pass of them a unit (the
-    queued unit becomes the first pass); (unit id, students) per pass, in id order."""
+    queued unit becomes the first pass) and a range of student ids; the units' ids, in the
+    order of their students."""
     remove_orphans(session)
     students = district_students(session)
     passes = [students[k : k + size] for k in range(0, len(students), max(1, size))] or [[]]
@@ -136,10 +186,15 @@ def _plan(session: Session, run_id: int, unit_id: int, size: int) -> list[tuple[
         unit.ref = _pass_ref(before, len(students_of_pass), len(students))
         before += len(students_of_pass)
     session.add_all(units[1:])
-    run.units_total = len(passes)
-    run.scope = {**run.scope, "students": len(students)}
     session.flush()
-    return [(unit.id, students_of_pass) for unit, students_of_pass in zip(units, passes, strict=True)]
+    # from the pass's first student to the next pass's: the first and last ranges are open
+    starts: list[int | None] = [None, *(p[0] for p in passes[1:])]
+    ranges = {
+        str(unit.id): [low, high] for unit, low, high in zip(units, starts, [*starts[1:], None], strict=True)
+    }
+    run.units_total = len(passes)
+    run.scope = {**run.scope, "students": len(students), "passes": ranges}
+    return [unit.id for unit in units]
 
 
 def _pass_ref(before: int, count: int, total: int) -> str:
@@ -147,22 +202,6 @@ def _pass_ref(before: int, count: int, total: int) -> str:
     if not count:
         return "no students"
     return f"students {before + 1:,}–{before + count:,} of {total:,}"
-
-
-def _run_pass(database: Database, run_id: int, unit_id: int, students: list[int]) -> bool:
-    """Recompute one pass of students as its unit; False when an unexpected error stopped it
-    (the passes after it would meet the same)."""
-    _set_step(database, unit_id, COMPUTING, running=True)
-    began = time.monotonic()
-    try:
-        changed = _with_retries(database, lambda s: len(recompute(s, students=students, explain=False)))
-    except Exception as error:  # noqa: BLE001 (recorded on the run; logged by _reason)
-        _finish(database, run_id, unit_id, changed=0, problem=_reason(error, run_id))
-        return isinstance(error, ProficiencyBridgeError)
-    seconds = time.monotonic() - began
-    _finish(database, run_id, unit_id, changed=changed, step=f"{changed} changed in {seconds:.1f} s")
-    log.info("district recompute run=%s unit=%s changed=%s seconds=%.1f", run_id, unit_id, changed, seconds)
-    return True
 
 
 def _reason(error: Exception, run_id: int) -> str:
@@ -208,12 +247,35 @@ def _start(database: Database, run_id: int) -> int | None:
         return unit.id
 
 
-def _set_step(database: Database, unit_id: int, step: str, *, running: bool = False) -> None:
-    values: dict[str, object] = {"step": step}
-    if running:
-        values.update(status=RunStatus.RUNNING, started_at=utcnow())
+def _set_step(database: Database, unit_id: int, step: str) -> None:
     with database.begin() as session:
-        session.execute(update(SyncUnit).where(SyncUnit.id == unit_id).values(**values))
+        session.execute(update(SyncUnit).where(SyncUnit.id == unit_id).values(step=step))
+
+
+def _claim(database: Database, run_id: int, unit_id: int) -> tuple[int | None, int | None] | None:
+    """Mark a planned pass computing; its range of student ids (from, up to but not
+    including; None: open), or None when the pass is already over."""
+    with database.begin() as session:
+        unit = session.get(SyncUnit, unit_id)
+        run = session.get(SyncRun, run_id)
+        if unit is None or run is None or unit.run_id != run_id:
+            raise ProficiencyBridgeError(f"there is no pass {unit_id} of recompute run {run_id}")
+        if unit.finished_at is not None:
+            return None
+        low, high = run.scope["passes"][str(unit_id)]
+        unit.status = RunStatus.RUNNING
+        unit.step = COMPUTING
+        unit.started_at = utcnow()
+        return low, high
+
+
+def _stopped(database: Database, run_id: int) -> bool:
+    """Whether an unexpected error stopped one of the run's passes."""
+    with database.begin() as session:
+        found = session.scalar(
+            select(SyncError.id).where(SyncError.run_id == run_id, SyncError.reason == _UNEXPECTED).limit(1)
+        )
+        return found is not None
 
 
 def _finish(
@@ -235,6 +297,12 @@ def _finish(
         if problem:
             session.add(SyncError(run_id=run_id, subject=_subject(unit.ref), reason=problem))
     settle_run(database, run_id)
+    with database.begin() as session:
+        over = session.scalar(select(SyncRun.finished_at).where(SyncRun.id == run_id)) is not None
+    if over:
+        release_lock(database, kind=_LOCK_KIND, key=_LOCK_KEY, run_id=run_id)
+    else:  # the run is making progress: its lock is not a killed worker's
+        extend_lock(database, kind=_LOCK_KIND, key=_LOCK_KEY, run_id=run_id)
 
 
 def _subject(ref: str) -> str:

@@ -325,6 +325,22 @@ def take_lock(database: Database, run_id: int, *, kind: str = "course", key: str
     return True
 
 
-def release_lock(database: Database, *, kind: str = "course", key: str) -> None:
+def release_lock(database: Database, *, kind: str = "course", key: str, run_id: int | None = None) -> None:
+    """Release a lock; with `run_id`, only if that run still holds it (after its lock expired,
+    another run may have taken it over)."""
     with database.begin() as session:
-        session.execute(delete(CourseLock).where(CourseLock.kind == kind, CourseLock.unit_key == key))
+        statement = delete(CourseLock).where(CourseLock.kind == kind, CourseLock.unit_key == key)
+        if run_id is not None:
+            statement = statement.where(CourseLock.run_id == run_id)
+        session.execute(statement)
+
+
+def extend_lock(database: Database, *, kind: str, key: str, run_id: int) -> None:
+    """Give the run's lock a full lifetime again: a run that makes progress is not a killed
+    worker's, however long it takes."""
+    with database.begin() as session:
+        session.execute(
+            update(CourseLock)
+            .where(CourseLock.kind == kind, CourseLock.unit_key == key, CourseLock.run_id == run_id)
+            .values(expires_at=utcnow() + LOCK_LIFETIME)
+        )

@@ -45,7 +45,9 @@ class Services:
 
             celery = make_celery(self.settings) if self.settings.redis_url else None
             self._dispatcher = Dispatcher(
-                bridge_from_settings(self.settings, database=self.database), celery=celery
+                bridge_from_settings(self.settings, database=self.database),
+                celery=celery,
+                students_per_pass=self.settings.recompute_pass_students,
             )
         return self._dispatcher
 

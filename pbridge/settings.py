@@ -34,6 +34,13 @@ def _int(name: str, raw: str) -> int:
         raise SettingsError(f"{name}={raw!r} is not a whole number") from None
 
 
+def _positive(name: str, raw: str) -> int:
+    value = _int(name, raw)
+    if value < 1:
+        raise SettingsError(f"{name}={raw!r} must be 1 or more")
+    return value
+
+
 def _float(name: str, raw: str) -> float:
     try:
         return float(raw)
@@ -79,6 +86,9 @@ class Settings:
     sync_nightly_hour: int = 2
     #: minutes between syncs of recently launched courses, with Celery beat
     sync_active_minutes: int = 30
+    #: students in one pass of a district recompute: a transaction of its own, and with
+    #: Celery a task of its own, so smaller passes spread a recompute over more workers
+    recompute_pass_students: int = 1000
     #: log level name
     log_level: str = "INFO"
     testing: bool = False
@@ -136,6 +146,7 @@ _VARIABLES: dict[str, tuple[str, Callable[[str, str], Any]]] = {
     "PBRIDGE_PLATFORM_CONCURRENCY": ("platform_concurrency", _int),
     "PBRIDGE_SYNC_NIGHTLY_HOUR": ("sync_nightly_hour", _int),
     "PBRIDGE_SYNC_ACTIVE_MINUTES": ("sync_active_minutes", _int),
+    "PBRIDGE_RECOMPUTE_PASS_STUDENTS": ("recompute_pass_students", _positive),
     "PBRIDGE_LOG_LEVEL": ("log_level", _level),
 }
 

@@ -333,11 +333,18 @@ def recompute(
     return writer.write(blocks, stored, explain=explain, rollups=rollups, rewrite=rewrite)
 
 
-def district_students(session: Session) -> list[int]:
+def district_students(session: Session, low: int | None = None, high: int | None = None) -> list[int]:
     """Every student with evidence or a standing, in id order: what a recompute of the whole
-    district goes through, a pass of students at a time."""
+    district goes through, a pass of students at a time. A pass names its students by id,
+    from `low` up to but not including `high` (None: no bound)."""
     with_evidence = select(EvidenceRow.student_id).distinct()
     with_standings = select(StandingRow.student_id).distinct()
+    if low is not None:
+        with_evidence = with_evidence.where(EvidenceRow.student_id >= low)
+        with_standings = with_standings.where(StandingRow.student_id >= low)
+    if high is not None:
+        with_evidence = with_evidence.where(EvidenceRow.student_id < high)
+        with_standings = with_standings.where(StandingRow.student_id < high)
     return sorted({int(s) for s in session.scalars(with_evidence.union(with_standings))})
 
 

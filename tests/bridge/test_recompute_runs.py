@@ -20,25 +20,29 @@ from bridge.recompute_runs import (
     latest_district_recompute,
     queue_district_recompute,
     run_district_recompute,
+    run_recompute_pass,
+    start_district_recompute,
 )
-from bridge.runs import release_lock, take_lock
+from bridge.runs import LOCK_LIFETIME, release_lock, take_lock
 from mappings.calculation import MethodChoice
 from mappings.policy import Policy
 from pbridge.settings import Settings
 from store.evidence import record_observations
+from store.people import User
 from store.policies import set_district_policy
 from store.recompute import recompute
 from store.standings import StandingRow
 from store.sync_runs import CourseLock, RunStatus, SyncError, SyncRun, SyncUnit
+from store.types import utcnow
 from tests.runs import finished_run
 from tests.store.district import make_district, observation
 
 
-def _seed(database) -> None:
-    """Three students with four scores each on one indicator, standings computed under the
-    default policy (decaying average 0.65)."""
+def _seed(database, students: int = 3) -> None:
+    """Students (three unless told) with four scores each on one indicator, standings computed
+    under the default policy (decaying average 0.65)."""
     with database.begin() as session:
-        district = make_district(session)
+        district = make_district(session, students=students)
         pi = district.math_indicators[0]
         course = district.courses[0]
         record_observations(
@@ -188,6 +192,85 @@ def test_a_large_district_is_recomputed_in_passes_of_students_each_its_own_unit(
     assert methods == {"highest"}  # every pass applied the new policy
 
 
+def test_passes_run_at_the_same_time_leave_the_standings_the_policy_gives(database):
+    _seed(database, students=6)
+    with database.begin() as session:
+        set_district_policy(session, Policy(method=MethodChoice.of("highest", {})))
+    run_id = _queue(database)
+    passes = start_district_recompute(database, run_id, students_per_pass=2)
+    assert len(passes) == 3
+    start = threading.Barrier(len(passes))
+
+    def run_pass(unit_id: int) -> None:
+        start.wait(10)
+        run_recompute_pass(database, run_id, unit_id)
+
+    workers = [threading.Thread(target=run_pass, args=(unit_id,)) for unit_id in passes]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join(60)
+
+    run = _run(database, run_id)
+    assert (run.status, run.units_done, run.failed) == (RunStatus.SUCCEEDED, 3, 0)
+    with database.begin() as session:
+        assert session.scalars(select(CourseLock)).all() == []  # the pass that closed the run released it
+        assert recompute(session) == []  # nothing left that the policy would change
+        methods = set(session.scalars(select(StandingRow.method).where(StandingRow.kind == "indicator")))
+    assert methods == {"highest"}
+
+
+def test_a_student_who_arrives_after_the_passes_are_planned_is_still_recomputed(database):
+    _seed(database)
+    run_id = _queue(database)
+    passes = start_district_recompute(database, run_id, students_per_pass=2)
+    with database.begin() as session:
+        newcomer = User(issuer="https://lms", sub="s-new")
+        session.add(newcomer)
+        session.flush()
+        indicators = select(StandingRow.indicator_id).where(StandingRow.kind == "indicator")
+        indicator = session.scalars(indicators).first()
+        record_observations(session, [observation(newcomer.id, indicator, None, 3, 1, "new-1")])
+        newcomer_id = newcomer.id
+    for unit_id in passes:
+        run_recompute_pass(database, run_id, unit_id)
+
+    assert _run(database, run_id).status is RunStatus.SUCCEEDED
+    with database.begin() as session:
+        standing = session.scalars(
+            select(StandingRow).where(StandingRow.student_id == newcomer_id, StandingRow.kind == "indicator")
+        ).first()
+    assert standing is not None and standing.value == 3
+
+
+def test_a_pass_delivered_twice_is_not_run_again(database, monkeypatch):
+    _seed(database)
+    run_id = _queue(database)
+    (only,) = start_district_recompute(database, run_id)
+    run_recompute_pass(database, run_id, only)
+    monkeypatch.setattr(bridge.recompute_runs, "recompute", pytest.fail)
+    run_recompute_pass(database, run_id, only)
+    assert _run(database, run_id).status is RunStatus.SUCCEEDED
+
+
+def test_a_pass_keeps_the_lock_alive_and_leaves_another_runs_lock_alone(database):
+    _seed(database)
+    run_id = _queue(database)
+    first, second = start_district_recompute(database, run_id, students_per_pass=2)
+    with database.begin() as session:
+        lock = session.scalars(select(CourseLock)).one()
+        lock.expires_at = utcnow()  # about to be taken for a killed worker's
+    run_recompute_pass(database, run_id, first)
+    with database.begin() as session:
+        lock = session.scalars(select(CourseLock)).one()
+        assert lock.expires_at > utcnow() + LOCK_LIFETIME / 2  # the run made progress
+        lock.run_id = run_id + 1000  # as if another run had taken it over after all
+    run_recompute_pass(database, run_id, second)
+    assert _run(database, run_id).status is RunStatus.SUCCEEDED
+    with database.begin() as session:
+        assert session.scalars(select(CourseLock.run_id)).one() == run_id + 1000
+
+
 def test_a_pass_the_database_keeps_refusing_fails_alone_and_the_others_go_on(database, monkeypatch):
     _seed(database)
     before = _values(database)
@@ -260,13 +343,14 @@ def test_without_redis_the_dispatcher_recomputes_in_a_background_thread(database
     assert run.status is RunStatus.SUCCEEDED and run.computed > 0
 
 
-@pytest.mark.redis
-def test_a_celery_worker_on_redis_runs_the_recompute(database, redis_url, redis_client, monkeypatch):
+def _on_a_celery_worker(database, redis_url, monkeypatch, method: str) -> SyncRun:
+    """A recompute after the district's policy changes to `method`, dispatched to a Celery
+    worker on the real Redis; the run once it has finished."""
     from celery.contrib.testing.worker import start_worker
 
     _seed(database)
     with database.begin() as session:
-        set_district_policy(session, Policy(method=MethodChoice.of("latest", {})))
+        set_district_policy(session, Policy(method=MethodChoice.of(method, {})))
     settings = _settings(database).replace(redis_url=redis_url)
     monkeypatch.setenv("DATABASE_URL", database.url)
     monkeypatch.setenv("PBRIDGE_SECRET_KEY", settings.secret_key)
@@ -276,15 +360,31 @@ def test_a_celery_worker_on_redis_runs_the_recompute(database, redis_url, redis_
     run_id = _queue(database)
     try:
         with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=10):
-            Dispatcher(bridge.jobs.bridge_from_settings(settings, database=database), celery=app).recompute(
-                run_id
-            )
-            run = finished_run(database, run_id)
+            dispatcher = Dispatcher(bridge.jobs.bridge_from_settings(settings, database=database), celery=app)
+            dispatcher.recompute(run_id)
+            return finished_run(database, run_id)
     finally:
         bridge.jobs._worker_bridge.cache_clear()
+
+
+@pytest.mark.redis
+def test_a_celery_worker_on_redis_runs_the_recompute(database, redis_url, redis_client, monkeypatch):
+    run = _on_a_celery_worker(database, redis_url, monkeypatch, "latest")
     assert run.status is RunStatus.SUCCEEDED and run.computed > 0
     with database.begin() as session:
-        assert session.scalars(select(SyncUnit.step).where(SyncUnit.run_id == run_id)).one() != COMPUTING
+        assert session.scalars(select(SyncUnit.step).where(SyncUnit.run_id == run.id)).one() != COMPUTING
+
+
+@pytest.mark.redis
+def test_celery_workers_share_a_recompute_pass_by_pass(database, redis_url, redis_client, monkeypatch):
+    monkeypatch.setenv("PBRIDGE_RECOMPUTE_PASS_STUDENTS", "1")  # the worker's own setting
+    run = _on_a_celery_worker(database, redis_url, monkeypatch, "highest")
+    assert (run.status, run.units_total, run.units_done) == (RunStatus.SUCCEEDED, 3, 3)
+    with database.begin() as session:
+        units = session.scalars(select(SyncUnit).where(SyncUnit.run_id == run.id)).all()
+        assert [u.ref for u in units] == [f"students {n}–{n} of 3" for n in (1, 2, 3)]
+        assert all(u.status is RunStatus.SUCCEEDED for u in units)
+        assert session.scalars(select(CourseLock)).all() == []
 
 
 def _settings(database) -> Settings:
