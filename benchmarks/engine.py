@@ -14,6 +14,10 @@ process's own CPU time, and the run starts with the load average. On PostgreSQL 
 the values-only run is the server's floor: sending the same evidence and loading the same
 standings alone (COPY out, and COPY in through the table's indexes), which no client can go
 below.
+
+A district policy change runs as the product runs it: pass after pass in one process, then on
+`--workers` Celery worker processes (Redis db 12, or PBRIDGE_BENCH_REDIS_URL) sharing the passes.
+On SQLite the passes take turns at its one writer, so it runs only the first way.
 """
 
 from __future__ import annotations
@@ -21,23 +25,31 @@ from __future__ import annotations
 import argparse
 import os
 import statistics
+import subprocess
+import sys
 import tempfile
 import time
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 
 import numpy as np
+from celery import Celery
+from redis import Redis, RedisError
 from sqlalchemy import create_engine, insert, text
 from sqlalchemy.engine import make_url
 
+from bridge.jobs import make_celery
 from bridge.recompute_runs import STUDENTS_PER_PASS, queue_district_recompute, run_district_recompute
 from mappings.bulk import compute, counted_rows
 from mappings.calculation import METHODS, MethodChoice, calculate
 from mappings.evidence import Evidence, Purpose
 from mappings.policy import Policy
 from mappings.scale import default_scale
+from pbridge.settings import Settings
 from store.database import Database
 from store.evidence import EvidenceRow, Observation, record_observations
 from store.evidence_columns import copy_query
@@ -45,6 +57,7 @@ from store.frameworks import Framework, GraduationStandard, PerformanceIndicator
 from store.people import Course, User
 from store.policies import set_district_policy
 from store.recompute import recompute
+from store.sync_runs import SyncRun
 
 START = datetime(2026, 9, 1, tzinfo=UTC)
 DEFAULT_POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
@@ -150,7 +163,7 @@ def seed(
 
 
 def through_database(
-    label: str, url: str, students: int, indicators: int, observations: int, updates: int
+    label: str, url: str, students: int, indicators: int, observations: int, updates: int, workers: int
 ) -> None:
     db = Database(url)
     db.create_all()
@@ -172,7 +185,7 @@ def through_database(
         )
         if not explain and db.engine.dialect.name == "postgresql":
             server_floor(db, rows)
-    policy_change(db, rows)
+    policy_change(db, rows, students, workers)
     settle(db)
     before = reference_ms()
     rng = np.random.default_rng(3)
@@ -211,20 +224,100 @@ def through_database(
     db.dispose()
 
 
-def policy_change(db: Database, rows: int) -> None:
+def policy_change(db: Database, rows: int, students: int, workers: int) -> None:
     """What an admin's new district policy costs: the recorded run the policy page queues,
-    in passes of students, every standing rewritten (not inserted, as in the runs above)."""
+    in passes of students, every standing rewritten (not inserted, as in the runs above).
+    First as a background thread runs it, pass after pass (passes of the default size, then
+    of a share of the students each); then with that many Celery worker processes sharing
+    the passes, as a deployment with Redis runs it."""
+    share = max(1, -(-students // workers))
+    parallel = db.engine.dialect.name == "postgresql"
+    sizes = [("highest", STUDENTS_PER_PASS), ("latest", share)][: 2 if parallel else 1]
+    for method, size in sizes:
+        run_id = _queue_policy_change(db, method)
+        began, cpu = time.perf_counter(), time.process_time()
+        run = run_district_recompute(db, run_id, students_per_pass=size)
+        took, cpu = time.perf_counter() - began, time.process_time() - cpu
+        print(
+            f"  district policy change, pass after pass ({run.units_total} part(s) of at most "
+            f"{size:,} students) {took:7.2f} s  {rows / took:10,.0f} rows/s  "
+            f"({run.computed:,} standings changed, {run.status.value}; {cpu:.2f} s CPU here)"
+        )
+    if not parallel:
+        return
+    with celery_workers(db, workers, share) as app:
+        if app is None:
+            print("  district policy change on Celery workers: Redis not reachable; skipped")
+            return
+        # first on worker processes that have done nothing yet, then again once each has
+        # connected and read the catalogue: a district's later passes find them so
+        for method, when in (("highest", "fresh"), ("latest", "warm")):
+            run_id = _queue_policy_change(db, method)
+            began = time.perf_counter()
+            app.send_task("pbridge.recompute_district", args=[run_id])
+            run = _finished(db, run_id)
+            took = time.perf_counter() - began
+            print(
+                f"  district policy change on {workers} Celery worker processes, {when} ({run.units_total} "
+                f"part(s) of at most {share:,} students) {took:7.2f} s  {rows / took:10,.0f} rows/s  "
+                f"({run.computed:,} standings changed, {run.status.value})"
+            )
+
+
+def _finished(db: Database, run_id: int) -> SyncRun:
+    """The run once the workers have closed it (looked at every 10 ms)."""
+    deadline = time.monotonic() + 600
+    while time.monotonic() < deadline:
+        with db.begin() as session:
+            run = session.get(SyncRun, run_id)
+            if run is not None and run.finished_at is not None:
+                session.expunge(run)
+                return run
+        time.sleep(0.01)
+    raise RuntimeError(f"the workers did not finish run {run_id} in 10 minutes")
+
+
+def _queue_policy_change(db: Database, method: str) -> int:
     with db.begin() as session:
-        set_district_policy(session, Policy(method=MethodChoice.of("highest", {})))
-        run_id = queue_district_recompute(session, trigger="benchmark", reason="policy changed")
-    began, cpu = time.perf_counter(), time.process_time()
-    run = run_district_recompute(db, run_id)
-    took, cpu = time.perf_counter() - began, time.process_time() - cpu
-    print(
-        f"  district policy change, as the recorded run ({run.units_total} part(s) of at most "
-        f"{STUDENTS_PER_PASS:,} students) {took:7.2f} s  {rows / took:10,.0f} rows/s  "
-        f"({run.computed:,} standings changed, {run.status.value}; {cpu:.2f} s CPU here)"
-    )
+        set_district_policy(session, Policy(method=MethodChoice.of(method, {})))
+        return queue_district_recompute(session, trigger="benchmark", reason="policy changed")
+
+
+@contextmanager
+def celery_workers(db: Database, processes: int, students_per_pass: int) -> Iterator[Celery | None]:
+    """A Celery worker with this many processes on a Redis database of its own (started,
+    answering, then stopped); None when Redis does not answer."""
+    redis_url = os.environ.get("PBRIDGE_BENCH_REDIS_URL", "redis://127.0.0.1:6379/12")
+    try:
+        client = Redis.from_url(redis_url, socket_connect_timeout=2)
+        client.flushdb()
+    except RedisError:
+        yield None
+        return
+    settings = Settings(database_url=db.url, redis_url=redis_url, secret_key=uuid.uuid4().hex * 2)
+    environment = {
+        **os.environ,
+        "DATABASE_URL": db.url,
+        "REDIS_URL": redis_url,
+        "PBRIDGE_SECRET_KEY": settings.secret_key,
+        "PBRIDGE_RECOMPUTE_PASS_STUDENTS": str(students_per_pass),
+        "PBRIDGE_LOG_LEVEL": "WARNING",
+    }
+    command = [sys.executable, "-m", "celery", "-A", "bridge.worker", "worker", "--loglevel", "WARNING"]
+    command += ["--concurrency", str(processes), "--without-gossip", "--without-mingle"]
+    worker = subprocess.Popen(command, env=environment, cwd=Path(__file__).resolve().parent.parent)
+    app = make_celery(settings)
+    try:
+        deadline = time.monotonic() + 60
+        while not app.control.ping(timeout=0.5):
+            if worker.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError("the Celery worker did not start")
+        yield app
+    finally:
+        worker.terminate()
+        worker.wait(30)
+        client.flushdb()
+        client.close()
 
 
 def reference_ms(runs: int = 400) -> float:
@@ -330,6 +423,9 @@ def main() -> None:
     parser.add_argument("--methods", default="all", help="comma-separated, or 'all'")
     parser.add_argument("--db-students", type=int, default=500, help="students in the database runs")
     parser.add_argument("--updates", type=int, default=300, help="incremental updates to time")
+    parser.add_argument(
+        "--workers", type=int, default=2, help="Celery worker processes sharing a policy change (PostgreSQL)"
+    )
     parser.add_argument("--postgres", default=os.environ.get("DATABASE_URL") or DEFAULT_POSTGRES)
     parser.add_argument("--skip-memory", action="store_true")
     parser.add_argument("--skip-sqlite", action="store_true")
@@ -344,7 +440,7 @@ def main() -> None:
         with tempfile.TemporaryDirectory() as folder:
             url = f"sqlite:///{Path(folder) / 'bench.db'}"
             through_database(
-                "SQLite", url, args.db_students, args.indicators, args.observations, args.updates
+                "SQLite", url, args.db_students, args.indicators, args.observations, args.updates, 1
             )
     if not args.skip_postgres:
         admin_url = args.postgres
@@ -358,7 +454,13 @@ def main() -> None:
         try:
             url = make_url(admin_url).set(database=name).render_as_string(hide_password=False)
             through_database(
-                "PostgreSQL", url, args.db_students, args.indicators, args.observations, args.updates
+                "PostgreSQL",
+                url,
+                args.db_students,
+                args.indicators,
+                args.observations,
+                args.updates,
+                args.workers,
             )
         finally:
             with admin.connect() as conn:
