@@ -44,7 +44,7 @@ from store.overrides import active_overrides, standing_key
 from store.recompute_inputs import Catalogue, Policies, load_catalogue, recompute_inputs, scale_for_indicator
 from store.rollup_blocks import IndicatorStandings, Rollups
 from store.standing_blocks import StandingBlock, indicator_blocks, level
-from store.standing_writes import StandingColumns, inserting_standings, remove_orphans, update_standings
+from store.standing_writes import StandingColumns, remove_orphans, writing_standings
 from store.standings import StandingKind, StandingRow, StandingStatus
 from store.stored_standings import StoredStandings, load_stored
 from store.types import utcnow
@@ -192,13 +192,13 @@ class _Writer:
         where = [stored.index.get(key) for key in written.key]
         new = [i for i, index in enumerate(where) if index is None]
         rewritten = [(i, index) for i, index in enumerate(where) if index is not None]
-        update_standings(
+        # the report is built while PostgreSQL does its last part of the write
+        with writing_standings(
             self.session,
             [stored.id[index] for _, index in rewritten],
             written.take([i for i, _ in rewritten]),
-        )
-        # the report is built while PostgreSQL loads the new rows
-        with inserting_standings(self.session, written.take(new)) as new_ids:
+            written.take(new),
+        ) as new_ids:
             return self._changes(written, where, stored, iter(new_ids))
 
     @staticmethod

@@ -12,6 +12,7 @@ here reads back exactly like one written through the ORM.
 from __future__ import annotations
 
 import json
+import threading
 import weakref
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -202,6 +203,29 @@ def inserting_standings(session: Session, rows: StandingColumns) -> Iterator[lis
         yield ids
 
 
+@contextmanager
+def writing_standings(
+    session: Session, ids: Sequence[int], rewritten: StandingColumns, new: StandingColumns
+) -> Iterator[list[int]]:
+    """Rewrite standings by id and insert new ones, giving the new ones' ids before all is
+    written.
+
+    On PostgreSQL the server does its last part of the write (loading the new rows, or, when
+    there are none, the one UPDATE of many rewritten ones) while the caller's block runs, and
+    the block's end waits for it: a full recompute builds its report of changes in that time.
+    The connection is busy until then, so the block must not use the session.
+    """
+    connection = session.connection()
+    if len(new) or len(ids) <= _UPDATES_BY_STATEMENT or connection.dialect.name != "postgresql":
+        update_standings(session, ids, rewritten)
+        with inserting_standings(session, new) as new_ids:
+            yield new_ids
+        return
+    _expire_loaded(session, ids)
+    with _in_background(_copy_update(connection, ids, rewritten)):
+        yield []
+
+
 def update_standings(session: Session, ids: Sequence[int], rows: StandingColumns) -> None:
     """Rewrite these standings (by id) with new values; loaded copies are expired."""
     if not ids:
@@ -210,7 +234,7 @@ def update_standings(session: Session, ids: Sequence[int], rows: StandingColumns
     connection = session.connection()
     if connection.dialect.name == "postgresql":
         if len(ids) > _UPDATES_BY_STATEMENT:
-            _copy_update(connection, ids, rows)
+            _copy_update(connection, ids, rows)()
         else:
             _update_from_json(connection, ids, rows)
         return
@@ -420,18 +444,45 @@ def _new_ids(connection: Connection, count: int) -> list[int]:
     return ids
 
 
-def _copy_update(connection: Connection, ids: Sequence[int], rows: StandingColumns) -> None:
-    """Many updates: COPY the new rows into a temporary table, then one UPDATE ... FROM."""
+def _copy_update(connection: Connection, ids: Sequence[int], rows: StandingColumns) -> Callable[[], None]:
+    """Many updates: COPY the new rows into a temporary table (here), then one UPDATE ... FROM
+    (the statement returned, for the caller to run when it chooses)."""
     connection.exec_driver_sql(
         "CREATE TEMPORARY TABLE standing_updates (LIKE standings INCLUDING DEFAULTS) ON COMMIT DROP"
     )
     with _copy(connection, "standing_updates", rows, ids):
         pass
     assignments = ", ".join(f"{name} = u.{name}" for name in COLUMNS)  # our own column names
-    connection.exec_driver_sql(
-        f"UPDATE standings AS s SET {assignments} FROM standing_updates AS u WHERE s.id = u.id"  # noqa: S608
-    )
-    connection.exec_driver_sql("DROP TABLE standing_updates")
+    update = f"UPDATE standings AS s SET {assignments} FROM standing_updates AS u WHERE s.id = u.id"  # noqa: S608
+
+    def run() -> None:  # through SQLAlchemy, whose errors callers catch and retry
+        connection.exec_driver_sql(update)
+        connection.exec_driver_sql("DROP TABLE standing_updates")
+
+    return run
+
+
+@contextmanager
+def _in_background(statements: Callable[[], None]) -> Iterator[None]:
+    """Run the statements on a thread of their own while the block runs, and wait for them
+    at its end, even when the block fails: the connection is theirs until then. The thread
+    mostly waits for the server, and the driver lets the caller run meanwhile."""
+    failure: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            statements()
+        except BaseException as error:  # noqa: BLE001 (raised again in the caller's thread)
+            failure.append(error)
+
+    worker = threading.Thread(target=run, name="standings-update", daemon=True)
+    worker.start()
+    try:
+        yield
+    finally:
+        worker.join()
+    if failure:
+        raise failure[0]
 
 
 def remove_orphans(session: Session) -> int:

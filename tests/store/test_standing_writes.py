@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 from sqlalchemy import delete, select
+from sqlalchemy.exc import IntegrityError
 
 from mappings.policy import Policy
 from store import standing_writes as writes
@@ -147,3 +148,60 @@ def test_updated_rows_read_back_exactly_as_given(database, monkeypatch, by_state
         assert row.params == {"weight": "0.65"}
         assert row.input_hash == f"hash{i}"
         assert row.status is columns.status[i] and row.kind is columns.kind[i]
+
+
+def _rewritten(database) -> tuple[list[int], StandingColumns]:
+    """Every stored standing, by id, with a new value."""
+    with database.begin() as session:
+        rows = list(session.scalars(select(StandingRow).order_by(StandingRow.key)))
+        columns = _as_columns(rows)
+    columns.value = [150] * len(columns)
+    return [row.id for row in rows], columns
+
+
+def _stored_values(database) -> dict[str, object]:
+    with database.begin() as session:
+        return dict(session.execute(select(StandingRow.key, StandingRow.value)).all())
+
+
+def test_many_rewritten_rows_are_in_once_the_block_ends(database, monkeypatch):
+    """On PostgreSQL the UPDATE of many rows runs while the caller's block does; elsewhere
+    before it. Either way the rows are rewritten once the block is over."""
+    monkeypatch.setattr(writes, "_UPDATES_BY_STATEMENT", 0)
+    _seeded(database)
+    ids, columns = _rewritten(database)
+    with (
+        database.begin() as session,
+        writes.writing_standings(session, ids, columns, columns.take([])) as new,
+    ):
+        assert new == []
+    assert set(_stored_values(database).values()) == {writes._decimal(150)}
+
+
+def test_a_failed_block_leaves_the_rewritten_rows_as_they_were(database, monkeypatch):
+    monkeypatch.setattr(writes, "_UPDATES_BY_STATEMENT", 0)
+    _seeded(database)
+    before = _stored_values(database)
+    ids, columns = _rewritten(database)
+    with (
+        pytest.raises(RuntimeError, match="the caller's own work failed"),
+        database.begin() as session,
+        writes.writing_standings(session, ids, columns, columns.take([])),
+    ):
+        raise RuntimeError("the caller's own work failed")
+    assert _stored_values(database) == before
+
+
+def test_a_refused_update_is_raised_at_the_end_of_the_block_and_changes_nothing(database, monkeypatch):
+    monkeypatch.setattr(writes, "_UPDATES_BY_STATEMENT", 0)
+    _seeded(database)
+    before = _stored_values(database)
+    ids, columns = _rewritten(database)
+    columns.key = [columns.key[0]] * len(columns)  # every row under one key: the unique index refuses
+    with (
+        pytest.raises(IntegrityError),
+        database.begin() as session,
+        writes.writing_standings(session, ids, columns, columns.take([])),
+    ):
+        pass
+    assert _stored_values(database) == before
