@@ -99,8 +99,10 @@ def run_district_recompute(
     poll_seconds: float = 1.0,
     sleep: Callable[[float], None] = time.sleep,
     students_per_pass: int = STUDENTS_PER_PASS,
+    on_pass: Callable[[int, int], None] | None = None,
 ) -> SyncRun:
     """Run a queued district recompute in this process, pass after pass; its outcome.
+    `on_pass` hears (passes done, passes in all) after each.
 
     A run already finished (a task delivered twice) is returned as it is.
     """
@@ -108,8 +110,10 @@ def run_district_recompute(
         database, run_id, poll_seconds=poll_seconds, sleep=sleep, students_per_pass=students_per_pass
     )
     try:
-        for unit_id in passes:
+        for done, unit_id in enumerate(passes, start=1):
             run_recompute_pass(database, run_id, unit_id)
+            if on_pass is not None:
+                on_pass(done, len(passes))
     finally:  # the last pass has released it, unless something stopped this loop
         release_lock(database, kind=_LOCK_KIND, key=_LOCK_KEY, run_id=run_id)
     return _finished_run(database, run_id)
