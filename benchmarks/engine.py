@@ -305,7 +305,9 @@ def celery_workers(db: Database, processes: int, students_per_pass: int) -> Iter
     }
     command = [sys.executable, "-m", "celery", "-A", "bridge.worker", "worker", "--loglevel", "WARNING"]
     command += ["--concurrency", str(processes), "--without-gossip", "--without-mingle"]
-    worker = subprocess.Popen(command, env=environment, cwd=Path(__file__).resolve().parent.parent)
+    worker = subprocess.Popen(  # its banner stays out of the figures; its warnings do not
+        command, env=environment, cwd=Path(__file__).resolve().parent.parent, stdout=subprocess.DEVNULL
+    )
     app = make_celery(settings)
     try:
         deadline = time.monotonic() + 60
