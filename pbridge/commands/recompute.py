@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import sys
+import time
+from collections.abc import Callable
 
 import click
 from sqlalchemy import select
@@ -52,7 +54,9 @@ def recompute(queue: bool, students_per_pass: int | None) -> None:
             bar.length = total
             bar.update(1)
 
-        run = run_district_recompute(runtime.database, run_id, students_per_pass=size, on_pass=on_pass)
+        run = run_district_recompute(
+            runtime.database, run_id, students_per_pass=size, on_pass=on_pass, sleep=_waiting()
+        )
     students = run.scope.get("students", 0)
     click.echo(
         f"Run {run_id} {run.status.value}: {students:,} students in {run.units_total} pass(es) of at most "
@@ -65,6 +69,20 @@ def recompute(queue: bool, students_per_pass: int | None) -> None:
             click.echo(f"  {problem.subject}: {problem.reason}")
     if run.status is RunStatus.FAILED:
         sys.exit(1)
+
+
+def _waiting() -> Callable[[float], None]:
+    """A pause while another district recalculation holds the lock, said once."""
+    said = False
+
+    def sleep(seconds: float) -> None:
+        nonlocal said
+        if not said:
+            click.echo("Waiting for the district recalculation already under way to finish…", err=True)
+            said = True
+        time.sleep(seconds)
+
+    return sleep
 
 
 commands = [recompute]

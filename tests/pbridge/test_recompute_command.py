@@ -86,3 +86,20 @@ def test_a_failed_recalculation_names_its_passes_and_exits_non_zero(database, mo
 def _indicator_values(database) -> dict[str, object]:
     with database.begin() as session:
         return dict(session.execute(select(StandingRow.key, StandingRow.value)).all())
+
+
+def test_the_command_waits_for_a_recalculation_under_way_and_says_so(database, monkeypatch):
+    import pbridge.commands.recompute as command
+    from bridge.runs import release_lock, take_lock
+
+    _district(database, monkeypatch)
+    assert take_lock(database, 999, kind="recompute", key="district")  # another run holds it
+
+    def pause(_seconds: float) -> None:
+        release_lock(database, kind="recompute", key="district")  # which then finishes
+
+    monkeypatch.setattr(command.time, "sleep", pause)
+    result = CliRunner().invoke(main, ["recompute"])
+    assert result.exit_code == 0, result.output
+    assert result.stderr.count("Waiting for the district recalculation already under way") == 1
+    assert "succeeded" in result.output
