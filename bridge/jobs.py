@@ -107,8 +107,8 @@ def _register_tasks(app: Celery) -> None:
     def recompute_pass(run_id: int, unit_id: int) -> None:
         run_recompute_pass(_worker_bridge().database, run_id, unit_id)
 
-    @app.task(name="pbridge.sync_courses")  # type: ignore[untyped-decorator]
-    def sync_courses(active_only: bool) -> int:
+    @app.task(name="pbridge.sync_courses", bind=True)  # type: ignore[untyped-decorator]
+    def sync_courses(task: Any, active_only: bool) -> int:
         bridge = _worker_bridge()
         course_ids = active_courses(bridge.database) if active_only else all_courses(bridge.database)
         if not course_ids:
@@ -116,7 +116,7 @@ def _register_tasks(app: Celery) -> None:
         run_id = start_run(
             bridge.database, course_ids, trigger="schedule", scope={"active_only": active_only}
         )
-        queue_units(app, bridge.database, run_id)
+        queue_units(task.app, bridge.database, run_id)  # the app running it (see recompute_district)
         return run_id
 
 

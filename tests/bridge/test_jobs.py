@@ -47,6 +47,29 @@ def test_celery_workers_on_redis_sync_each_course_as_a_task(database, redis_url,
         assert run.written == 2 * len(course.learners)
 
 
+@pytest.mark.redis
+def test_the_nightly_schedule_records_a_run_and_the_workers_sync_its_courses(
+    database, redis_url, redis_client, monkeypatch
+):
+    from celery.contrib.testing.worker import start_worker
+
+    with running_stack(database) as stack:
+        course = aligned_course(stack)
+        monkeypatch.setenv("DATABASE_URL", database.url)
+        monkeypatch.setenv("PBRIDGE_SECRET_KEY", stack.settings.secret_key)
+        monkeypatch.setenv("REDIS_URL", redis_url)
+        bridge.jobs._worker_bridge.cache_clear()
+        app = make_celery(stack.settings.replace(redis_url=redis_url))
+        try:
+            with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=10):
+                scheduled = app.send_task("pbridge.sync_courses", kwargs={"active_only": False})
+                run = finished_run(database, scheduled.get(timeout=30))
+        finally:
+            bridge.jobs._worker_bridge.cache_clear()
+        assert (run.trigger, run.status, run.units_total) == ("schedule", RunStatus.SUCCEEDED, 1)
+        assert run.written == 2 * len(course.learners)
+
+
 def test_the_sync_command_prints_what_it_did(database, monkeypatch):
     with running_stack(database) as stack:
         course = aligned_course(stack)
