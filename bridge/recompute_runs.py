@@ -300,10 +300,7 @@ def _finish(
         )
         if problem:
             session.add(SyncError(run_id=run_id, subject=_subject(unit.ref), reason=problem))
-    settle_run(database, run_id)
-    with database.begin() as session:
-        over = session.scalar(select(SyncRun.finished_at).where(SyncRun.id == run_id)) is not None
-    if over:
+    if settle_run(database, run_id):
         release_lock(database, kind=_LOCK_KIND, key=_LOCK_KEY, run_id=run_id)
     else:  # the run is making progress: its lock is not a killed worker's
         extend_lock(database, kind=_LOCK_KIND, key=_LOCK_KEY, run_id=run_id)

@@ -271,8 +271,9 @@ def _record(
 FINISHED = (RunStatus.SUCCEEDED, RunStatus.PARTIAL, RunStatus.FAILED)
 
 
-def settle_run(database: Database, run_id: int) -> None:
-    """Count finished units; when all are, close the run (once, whichever worker gets here).
+def settle_run(database: Database, run_id: int) -> bool:
+    """Count finished units; when all are, close the run (once, whichever worker gets here);
+    whether the run is over.
 
     Runs in its own transaction after the unit's has committed, so the last unit to finish
     always sees every other unit's outcome.
@@ -292,12 +293,13 @@ def settle_run(database: Database, run_id: int) -> None:
                 .where(SyncRun.id == run_id, SyncRun.finished_at.is_(None))
                 .values(status=status, finished_at=utcnow(), units_done=len(finished))
             )
-        else:
-            session.execute(
-                update(SyncRun)
-                .where(SyncRun.id == run_id, SyncRun.units_done < len(finished))
-                .values(units_done=len(finished))
-            )
+            return True
+        session.execute(
+            update(SyncRun)
+            .where(SyncRun.id == run_id, SyncRun.units_done < len(finished))
+            .values(units_done=len(finished))
+        )
+        return False
 
 
 def _done(database: Database, run_id: int) -> int:

@@ -5,14 +5,13 @@ from __future__ import annotations
 import pytest
 from click.testing import CliRunner
 
-import bridge.jobs
-from bridge.jobs import Dispatcher, make_celery
+from bridge.jobs import Dispatcher
 from bridge.runs import start_run
 from pbridge.cli import main
 from store.migrate import stamp_head, upgrade
 from store.sync_runs import RunStatus
 from tests.bridge.conftest import aligned_course
-from tests.runs import finished_run
+from tests.runs import celery_worker, finished_run
 from tests.stack import running_stack
 
 
@@ -29,20 +28,12 @@ def test_a_run_dispatched_without_redis_runs_in_the_background(database):
 
 @pytest.mark.redis
 def test_celery_workers_on_redis_sync_each_course_as_a_task(database, redis_url, redis_client, monkeypatch):
-    from celery.contrib.testing.worker import start_worker
-
     with running_stack(database) as stack:
         course = aligned_course(stack)
-        monkeypatch.setenv("DATABASE_URL", database.url)
-        monkeypatch.setenv("PBRIDGE_SECRET_KEY", stack.settings.secret_key)
-        monkeypatch.setenv("REDIS_URL", redis_url)
-        bridge.jobs._worker_bridge.cache_clear()
-        app = make_celery(stack.settings.replace(redis_url=redis_url))
         run_id = start_run(database, [course.course_id], trigger="schedule")
-        with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=10):
+        with celery_worker(stack.settings, database, redis_url, monkeypatch) as app:
             Dispatcher(course.bridge, celery=app).dispatch(run_id)
             run = finished_run(database, run_id)
-        bridge.jobs._worker_bridge.cache_clear()
         assert run.status is RunStatus.SUCCEEDED
         assert run.written == 2 * len(course.learners)
 
@@ -51,21 +42,11 @@ def test_celery_workers_on_redis_sync_each_course_as_a_task(database, redis_url,
 def test_the_nightly_schedule_records_a_run_and_the_workers_sync_its_courses(
     database, redis_url, redis_client, monkeypatch
 ):
-    from celery.contrib.testing.worker import start_worker
-
     with running_stack(database) as stack:
         course = aligned_course(stack)
-        monkeypatch.setenv("DATABASE_URL", database.url)
-        monkeypatch.setenv("PBRIDGE_SECRET_KEY", stack.settings.secret_key)
-        monkeypatch.setenv("REDIS_URL", redis_url)
-        bridge.jobs._worker_bridge.cache_clear()
-        app = make_celery(stack.settings.replace(redis_url=redis_url))
-        try:
-            with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=10):
-                scheduled = app.send_task("pbridge.sync_courses", kwargs={"active_only": False})
-                run = finished_run(database, scheduled.get(timeout=30))
-        finally:
-            bridge.jobs._worker_bridge.cache_clear()
+        with celery_worker(stack.settings, database, redis_url, monkeypatch) as app:
+            scheduled = app.send_task("pbridge.sync_courses", kwargs={"active_only": False})
+            run = finished_run(database, scheduled.get(timeout=30))
         assert (run.trigger, run.status, run.units_total) == ("schedule", RunStatus.SUCCEEDED, 1)
         assert run.written == 2 * len(course.learners)
 

@@ -12,7 +12,7 @@ from sqlalchemy.exc import IntegrityError
 
 import bridge.jobs
 import bridge.recompute_runs
-from bridge.jobs import Dispatcher, make_celery
+from bridge.jobs import Dispatcher
 from bridge.recompute_runs import (
     ATTEMPTS,
     COMPUTING,
@@ -34,7 +34,7 @@ from store.recompute import recompute
 from store.standings import StandingRow
 from store.sync_runs import CourseLock, RunStatus, SyncError, SyncRun, SyncUnit
 from store.types import utcnow
-from tests.runs import finished_run
+from tests.runs import celery_worker, finished_run
 from tests.store.district import make_district, observation
 
 
@@ -346,25 +346,15 @@ def test_without_redis_the_dispatcher_recomputes_in_a_background_thread(database
 def _on_a_celery_worker(database, redis_url, monkeypatch, method: str) -> SyncRun:
     """A recompute after the district's policy changes to `method`, dispatched to a Celery
     worker on the real Redis; the run once it has finished."""
-    from celery.contrib.testing.worker import start_worker
-
     _seed(database)
     with database.begin() as session:
         set_district_policy(session, Policy(method=MethodChoice.of(method, {})))
-    settings = _settings(database).replace(redis_url=redis_url)
-    monkeypatch.setenv("DATABASE_URL", database.url)
-    monkeypatch.setenv("PBRIDGE_SECRET_KEY", settings.secret_key)
-    monkeypatch.setenv("REDIS_URL", redis_url)
-    bridge.jobs._worker_bridge.cache_clear()
-    app = make_celery(settings)
+    settings = _settings(database)
     run_id = _queue(database)
-    try:
-        with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=10):
-            dispatcher = Dispatcher(bridge.jobs.bridge_from_settings(settings, database=database), celery=app)
-            dispatcher.recompute(run_id)
-            return finished_run(database, run_id)
-    finally:
-        bridge.jobs._worker_bridge.cache_clear()
+    with celery_worker(settings, database, redis_url, monkeypatch) as app:
+        dispatcher = Dispatcher(bridge.jobs.bridge_from_settings(settings, database=database), celery=app)
+        dispatcher.recompute(run_id)
+        return finished_run(database, run_id)
 
 
 @pytest.mark.redis
