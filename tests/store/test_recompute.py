@@ -11,6 +11,7 @@ from mappings.evidence import EvidenceStatus, Purpose
 from mappings.policy import CourseChoice, Policy
 from mappings.rollup import RollupRule
 from mappings.verification import IndicatorBody, VerificationRule
+from store import recompute as recompute_module
 from store import standing_writes
 from store.evidence import EvidenceRow, StandingKey, exclude_evidence, mark_removed, record_observations
 from store.overrides import active_overrides, set_override
@@ -304,6 +305,38 @@ def test_bulk_standings_are_the_explained_paths(database, seed):
     assert all(r[EXPLANATION] is not None for r in explained.values())
     kinds = {r[0] for r in bulk.values()}
     assert kinds == {StandingKind.INDICATOR, StandingKind.STANDARD, StandingKind.VERIFICATION}
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3, 4])
+def test_a_run_for_keys_computes_through_the_explained_path_what_the_bulk_path_does(
+    database, seed, monkeypatch
+):
+    """A small run for keys computes its standings through the explained path alone
+    (store.explained_blocks): every value, count, digest and explanation must be the bulk
+    path's, or a later full recompute would rewrite them. Here the whole district is one
+    such run."""
+    monkeypatch.setattr(recompute_module, "_EXPLAINED_RUN", 10_000)
+    with database.begin() as session:
+        d = varied_district(session, seed)
+        set_override(  # at exactly the level that meets the standard
+            session,
+            student_id=d.students[seed],
+            course_id=d.courses[0],
+            standard_id=d.math,
+            value=D(3),
+            author_id=d.teacher,
+            reason="capstone",
+        )
+        recompute(session)
+        full = standings(session)
+        session.execute(delete(StandingRow))
+        evidence = session.execute(
+            select(EvidenceRow.student_id, EvidenceRow.indicator_id, EvidenceRow.course_id)
+        )
+        recompute(session, {StandingKey(*row) for row in evidence})
+        assert standings(session) == full
+        assert recompute(session) == []
+    assert any(r[COMPARED.index("overridden")] for r in full.values())
 
 
 def test_weights_past_the_bulk_path_roll_up_through_the_explained_path(database):
