@@ -90,24 +90,27 @@ def _worker_bridge() -> Bridge:
 
 
 def _register_tasks(app: Celery) -> None:
-    @app.task(name="pbridge.sync_unit", bind=True, max_retries=3)  # type: ignore[untyped-decorator]
+    """The bridge's tasks, on this app alone: Celery would otherwise hand a task to every
+    later app of the process as the first app registered it (with a warning per name)."""
+
+    @app.task(name="pbridge.sync_unit", bind=True, max_retries=3, shared=False)  # type: ignore[untyped-decorator]
     def sync_unit(task: Any, run_id: int, unit_id: int, course_id: int) -> str:
         return run_course_unit(_worker_bridge(), run_id, unit_id, course_id).value
 
-    @app.task(name="pbridge.recompute_district", bind=True)  # type: ignore[untyped-decorator]
+    @app.task(name="pbridge.recompute_district", bind=True, shared=False)  # type: ignore[untyped-decorator]
     def recompute_district(task: Any, run_id: int) -> int:
-        # the worker's own settings and app: a task is shared by every Celery app of a process
+        # the pass size the worker's own environment sets; passes go through the app running it
         size = Settings.from_env().recompute_pass_students
         passes = start_district_recompute(_worker_bridge().database, run_id, students_per_pass=size)
         for unit_id in passes:
             task.app.send_task("pbridge.recompute_pass", args=[run_id, unit_id])
         return len(passes)
 
-    @app.task(name="pbridge.recompute_pass")  # type: ignore[untyped-decorator]
+    @app.task(name="pbridge.recompute_pass", shared=False)  # type: ignore[untyped-decorator]
     def recompute_pass(run_id: int, unit_id: int) -> None:
         run_recompute_pass(_worker_bridge().database, run_id, unit_id)
 
-    @app.task(name="pbridge.sync_courses", bind=True)  # type: ignore[untyped-decorator]
+    @app.task(name="pbridge.sync_courses", bind=True, shared=False)  # type: ignore[untyped-decorator]
     def sync_courses(task: Any, active_only: bool) -> int:
         bridge = _worker_bridge()
         course_ids = active_courses(bridge.database) if active_only else all_courses(bridge.database)
@@ -116,7 +119,7 @@ def _register_tasks(app: Celery) -> None:
         run_id = start_run(
             bridge.database, course_ids, trigger="schedule", scope={"active_only": active_only}
         )
-        queue_units(task.app, bridge.database, run_id)  # the app running it (see recompute_district)
+        queue_units(task.app, bridge.database, run_id)  # through the app running it
         return run_id
 
 
