@@ -255,11 +255,7 @@ def policy_change(db: Database, rows: int, students: int, workers: int) -> None:
         # first on worker processes that have done nothing yet, then again once each has
         # connected and read the catalogue: a district's later passes find them so
         for method, when in (("highest", "fresh"), ("latest", "warm")):
-            run_id = _queue_policy_change(db, method)
-            began = time.perf_counter()
-            app.send_task("pbridge.recompute_district", args=[run_id])
-            run = _finished(db, run_id)
-            took = time.perf_counter() - began
+            run, took = _on_workers(app, db, _queue_policy_change(db, method))
             print(
                 f"  district policy change on {workers} Celery worker processes, {when} ({run.units_total} "
                 f"part(s) of at most {share:,} students) {took:7.2f} s  {rows / took:10,.0f} rows/s  "
@@ -272,15 +268,21 @@ def policy_change(db: Database, rows: int, students: int, workers: int) -> None:
             conn.execute(text("VACUUM ANALYZE standings"))
         with db.begin() as session:
             run_id = queue_district_recompute(session, trigger="benchmark", reason="first full recompute")
-        began = time.perf_counter()
-        app.send_task("pbridge.recompute_district", args=[run_id])
-        run = _finished(db, run_id)
-        took = time.perf_counter() - began
+        run, took = _on_workers(app, db, run_id)
         print(
             f"  full recompute on {workers} Celery worker processes, warm, into an empty table "
             f"({run.units_total} part(s) of at most {share:,} students) {took:7.2f} s  "
             f"{rows / took:10,.0f} rows/s  ({run.computed:,} standings written, {run.status.value})"
         )
+
+
+def _on_workers(app: Celery, db: Database, run_id: int) -> tuple[SyncRun, float]:
+    """A queued district recompute handed to the workers: the finished run, and the seconds
+    from handing it over to its close."""
+    began = time.perf_counter()
+    app.send_task("pbridge.recompute_district", args=[run_id])
+    run = _finished(db, run_id)
+    return run, time.perf_counter() - began
 
 
 def _finished(db: Database, run_id: int) -> SyncRun:

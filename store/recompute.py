@@ -333,18 +333,16 @@ def recompute(
         session, keys=_keys_needed(catalogue, blocks, fed) if small else None, students=students
     )
     rollups = None
-    if fed and observed is not None and explained_keys is not None:
+    if fed:
         standings = IndicatorStandings.of(blocks, stored)
-        blocks = [*blocks, *explained_rollup_blocks(fed, catalogue, policies, overrides, standings, stored)]
-    elif fed:
-        rollups = Rollups(
-            fed,
-            catalogue=catalogue,
-            policies=policies,
-            overrides=overrides,
-            standings=IndicatorStandings.of(blocks, stored),
-        )
-        blocks = [*blocks, *rollups.blocks]
+        if observed is not None and explained_keys is not None:
+            rolled = explained_rollup_blocks(fed, catalogue, policies, overrides, standings, stored)
+            blocks = [*blocks, *rolled]
+        else:
+            rollups = Rollups(
+                fed, catalogue=catalogue, policies=policies, overrides=overrides, standings=standings
+            )
+            blocks = [*blocks, *rollups.blocks]
     writer = _Writer(session, catalogue=catalogue, policies=policies, overrides=overrides, observed=observed)
     rewrite = _explained_anew(wanted_keys) if keys is not None and wanted_keys else frozenset()
     return writer.write(blocks, stored, explain=explain, rollups=rollups, rewrite=rewrite)
